@@ -1,0 +1,45 @@
+// From model outputs to what a person reads: probabilities, class names and
+// "female 97.3%" labels. Also reads the model metadata the core needs.
+#pragma once
+
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "facegender/preprocess.hpp"
+
+namespace facegender {
+
+// Numerically stable softmax.
+std::vector<float> softmax(std::span<const float> logits);
+
+// "female 97.3%": the name and the probability in percent, one decimal.
+std::string format_label(std::string_view class_name, float probability);
+
+struct Prediction {
+  int class_index = -1;
+  std::string class_name;
+  float confidence = 0.0f;
+  std::string label;  // format_label(class_name, confidence)
+};
+
+// Picks the most probable class. Throws InputError when the sizes disagree or
+// a probability is not finite.
+Prediction predict(std::span<const float> probabilities, const std::vector<std::string>& class_names);
+
+// What the core needs to know about a model, from its ONNX metadata_props.
+struct ModelSpec {
+  std::vector<std::string> class_names;  // "class_names": JSON array of strings
+  CropGeometry crop;                     // "crop": {"margin":0.2,"size":100,"input":80}
+  Normalization normalization;           // "normalization": {"mean":0,"std":1}
+};
+
+// Throws InputError naming the key when one is missing or malformed.
+ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata);
+
+// The version of this core's preprocessing; models record it.
+std::string_view core_version();
+
+}  // namespace facegender
