@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs what facegender needs on Debian 12, then fetches the test photos.
+# Idempotent: anything already there is left alone, and apt-get update runs
+# only when something has to be installed.
+#
+#   scripts/setup.sh               everything: build, test and serve
+#   scripts/setup.sh --serve-only  only what scripts/serve.sh needs
+set -euo pipefail
+
+FG_TOOL="setup"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+# Enough to build the WebAssembly core and serve it. The browser also needs
+# OpenCV's Haar cascades (opencv-data) as JSON, which a small native tool
+# built against OpenCV makes, so the native compiler and OpenCV are here too.
+SERVE_PACKAGES=(
+  cmake g++ ninja-build pkg-config
+  libopencv-dev opencv-data nlohmann-json3-dev libcli11-dev
+  emscripten nodejs
+)
+
+# Everything: the above plus tests, benchmarks, formatting and the tools that
+# fetch the test photos (apt-get source wants dpkg-dev; the tarball is bzip2).
+ALL_PACKAGES=(
+  "${SERVE_PACKAGES[@]}"
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  npm clang-format dpkg-dev bzip2
+)
+
+usage() {
+  sed -n '2,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+check_platform() {
+  if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+    fg_die "this script needs apt-get and dpkg-query (Debian 12)"
+  fi
+  if [[ -r /etc/os-release ]] && ! grep -q '^VERSION_ID="12"' /etc/os-release; then
+    fg_say "warning: written for Debian 12; $(. /etc/os-release && echo "${PRETTY_NAME:-this system}") may differ"
+  fi
+}
+
+# Node.js: keep whichever node is on PATH as long as it runs. Debian's
+# emscripten needs NODE_PATH=/usr/share/nodejs to find its modules.
+check_toolchain() {
+  local node_version emcc_version
+  node_version="$(node --version 2>/dev/null)" || fg_die "node does not run"
+  fg_say "node $node_version ($(command -v node))"
+  emcc_version="$(NODE_PATH="$FG_NODE_PATH" emcc --version 2>/dev/null)" ||
+    fg_die "emcc does not run (tried with NODE_PATH=$FG_NODE_PATH)"
+  fg_say "emcc $(sed -n '1s/.* \([0-9][0-9.]*\) .*/\1/p' <<<"$emcc_version")"
+}
+
+fetch_test_photos() {
+  "$FG_REPO/scripts/fetch-test-photos.sh"
+}
+
+main() {
+  local serve_only=0
+  while (($#)); do
+    case "$1" in
+      --serve-only) serve_only=1 ;;
+      -h | --help)
+        usage
+        return 0
+        ;;
+      *) fg_die "unknown argument '$1' (try --help)" ;;
+    esac
+    shift
+  done
+
+  check_platform
+  if ((serve_only)); then
+    fg_ensure_packages "${SERVE_PACKAGES[@]}"
+    check_toolchain
+  else
+    fg_ensure_packages "${ALL_PACKAGES[@]}"
+    check_toolchain
+    fetch_test_photos
+  fi
+  fg_say "done"
+}
+
+main "$@"

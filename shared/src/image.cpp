@@ -1,0 +1,89 @@
+#include "facegender/image.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace facegender {
+
+int channels(PixelFormat format) {
+  switch (format) {
+    case PixelFormat::Gray8: return 1;
+    case PixelFormat::RGB8:
+    case PixelFormat::BGR8: return 3;
+    case PixelFormat::RGBA8: return 4;
+  }
+  throw InputError("unknown pixel format");
+}
+
+const char* to_string(PixelFormat format) {
+  switch (format) {
+    case PixelFormat::Gray8: return "Gray8";
+    case PixelFormat::RGB8: return "RGB8";
+    case PixelFormat::BGR8: return "BGR8";
+    case PixelFormat::RGBA8: return "RGBA8";
+  }
+  return "unknown";
+}
+
+std::size_t checked_byte_size(int width, int height, int channels, const std::string& what) {
+  if (width <= 0 || height <= 0) {
+    throw InputError(what + ": size " + std::to_string(width) + "x" + std::to_string(height) +
+                     " is not positive");
+  }
+  // Pixel indices are ints throughout the core, so the element count must fit one.
+  const auto limit = static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+  const auto bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
+                     static_cast<std::uint64_t>(channels);
+  if (bytes > limit || bytes > std::numeric_limits<std::size_t>::max()) {
+    throw InputError(what + ": size " + std::to_string(width) + "x" + std::to_string(height) +
+                     "x" + std::to_string(channels) + " overflows the byte count");
+  }
+  return static_cast<std::size_t>(bytes);
+}
+
+ImageView::ImageView(std::span<const std::uint8_t> pixels, int width, int height,
+                     PixelFormat format, std::size_t stride)
+    : data_(pixels.data()), width_(width), height_(height), format_(format), stride_(stride) {
+  const int ch = facegender::channels(format);
+  checked_byte_size(width, height, ch, "image view");
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * static_cast<std::size_t>(ch);
+  if (stride_ == 0) stride_ = row_bytes;
+  if (stride_ < row_bytes) {
+    throw InputError("image view: stride " + std::to_string(stride_) +
+                     " is shorter than a row of " + std::to_string(row_bytes) + " bytes");
+  }
+  // Last row needs only row_bytes, not a full stride.
+  const auto needed_wide = static_cast<std::uint64_t>(stride_) * static_cast<std::uint64_t>(height - 1) + row_bytes;
+  if (needed_wide > std::numeric_limits<std::size_t>::max()) {
+    throw InputError("image view: stride x height overflows the byte count");
+  }
+  if (pixels.size() < needed_wide) {
+    throw InputError("image view: buffer of " + std::to_string(pixels.size()) + " bytes is smaller than the " +
+                     std::to_string(width) + "x" + std::to_string(height) + " " + to_string(format) +
+                     " image it should hold (" + std::to_string(needed_wide) + " bytes)");
+  }
+}
+
+Image::Image(int width, int height, PixelFormat format)
+    : width_(width),
+      height_(height),
+      format_(format),
+      pixels_(checked_byte_size(width, height, facegender::channels(format), "image"), 0) {}
+
+ImageView Image::view() const {
+  if (empty()) throw InputError("image: view of an empty image");
+  return ImageView(pixels_, width_, height_, format_);
+}
+
+double iou(const Box& a, const Box& b) {
+  const int x0 = std::max(a.x, b.x);
+  const int y0 = std::max(a.y, b.y);
+  const int x1 = std::min(a.x + a.width, b.x + b.width);
+  const int y1 = std::min(a.y + a.height, b.y + b.height);
+  if (x1 <= x0 || y1 <= y0) return 0.0;
+  const double inter = static_cast<double>(x1 - x0) * (y1 - y0);
+  const double uni = static_cast<double>(a.area()) + b.area() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+}  // namespace facegender

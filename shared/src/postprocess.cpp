@@ -1,0 +1,98 @@
+#include "facegender/postprocess.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace facegender {
+
+std::vector<float> softmax(std::span<const float> logits) {
+  if (logits.empty()) throw InputError("softmax: no logits");
+  for (float v : logits) {
+    if (!std::isfinite(v)) throw InputError("softmax: logits must be finite");
+  }
+  const float top = *std::max_element(logits.begin(), logits.end());
+  std::vector<float> out(logits.size());
+  float total = 0.0f;
+  for (std::size_t i = 0; i < logits.size(); ++i) {
+    out[i] = std::exp(logits[i] - top);
+    total += out[i];
+  }
+  for (float& v : out) v /= total;
+  return out;
+}
+
+std::string format_label(std::string_view class_name, float probability) {
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.1f%%", static_cast<double>(probability) * 100.0);
+  return std::string(class_name) + " " + percent;
+}
+
+Prediction predict(std::span<const float> probabilities, const std::vector<std::string>& class_names) {
+  if (probabilities.empty() || probabilities.size() != class_names.size()) {
+    throw InputError("predict: " + std::to_string(probabilities.size()) + " probabilities for " +
+                     std::to_string(class_names.size()) + " class names");
+  }
+  for (float p : probabilities) {
+    if (!std::isfinite(p)) throw InputError("predict: probabilities must be finite");
+  }
+  const auto best = std::max_element(probabilities.begin(), probabilities.end());
+  Prediction prediction;
+  prediction.class_index = static_cast<int>(best - probabilities.begin());
+  prediction.class_name = class_names[static_cast<std::size_t>(prediction.class_index)];
+  prediction.confidence = *best;
+  prediction.label = format_label(prediction.class_name, prediction.confidence);
+  return prediction;
+}
+
+namespace {
+
+using nlohmann::json;
+
+json metadata_json(const std::map<std::string, std::string>& metadata, const std::string& key) {
+  const auto it = metadata.find(key);
+  if (it == metadata.end()) throw InputError("model metadata: key \"" + key + "\" is missing");
+  try {
+    return json::parse(it->second);
+  } catch (const json::exception& e) {
+    throw InputError("model metadata: \"" + key + "\" is not valid JSON: " + e.what());
+  }
+}
+
+}  // namespace
+
+ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
+  ModelSpec spec;
+  const json names = metadata_json(metadata, "class_names");
+  if (!names.is_array() || names.size() < 2) {
+    throw InputError("model metadata: \"class_names\" must be a JSON array of at least two names");
+  }
+  for (const json& name : names) {
+    if (!name.is_string() || name.get<std::string>().empty()) {
+      throw InputError("model metadata: \"class_names\" holds something that is not a non-empty string");
+    }
+    spec.class_names.push_back(name.get<std::string>());
+  }
+  try {
+    const json crop = metadata_json(metadata, "crop");
+    spec.crop.margin = crop.at("margin").get<double>();
+    spec.crop.size = crop.at("size").get<int>();
+    spec.crop.input = crop.at("input").get<int>();
+    const json norm = metadata_json(metadata, "normalization");
+    spec.normalization.mean = norm.at("mean").get<float>();
+    spec.normalization.std = norm.at("std").get<float>();
+  } catch (const json::exception& e) {
+    throw InputError(std::string("model metadata: \"crop\" or \"normalization\" is malformed: ") + e.what());
+  }
+  if (spec.crop.size <= 0 || spec.crop.input <= 0 || spec.crop.input > spec.crop.size ||
+      !(spec.crop.margin >= 0.0)) {
+    throw InputError("model metadata: \"crop\" needs margin >= 0 and 0 < input <= size");
+  }
+  if (!(spec.normalization.std > 0.0f)) throw InputError("model metadata: normalisation std must be positive");
+  return spec;
+}
+
+std::string_view core_version() { return "facegender-core 1 (gray bt601-q14, resize area-exact/linear-exact-q8, crop square-replicate)"; }
+
+}  // namespace facegender

@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "facegender/image.hpp"
+
+namespace facegender {
+namespace {
+
+TEST(ImageView, RejectsNonPositiveSizes) {
+  std::vector<std::uint8_t> bytes(64);
+  EXPECT_THROW(ImageView(bytes, 0, 4, PixelFormat::Gray8), InputError);
+  EXPECT_THROW(ImageView(bytes, 4, -1, PixelFormat::Gray8), InputError);
+}
+
+TEST(ImageView, RejectsStrideShorterThanARow) {
+  std::vector<std::uint8_t> bytes(64);
+  try {
+    ImageView(bytes, 4, 2, PixelFormat::RGBA8, 15);
+    FAIL() << "a stride of 15 for 4 RGBA pixels was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("stride 15"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ImageView, RejectsByteCountOverflow) {
+  std::vector<std::uint8_t> bytes(16);
+  EXPECT_THROW(ImageView(bytes, 70000, 70000, PixelFormat::RGBA8), InputError);
+  EXPECT_THROW(Image(70000, 70000, PixelFormat::RGBA8), InputError);
+}
+
+TEST(ImageView, RejectsBufferSmallerThanTheImage) {
+  std::vector<std::uint8_t> bytes(4 * 3 * 3 - 1);
+  EXPECT_THROW(ImageView(bytes, 4, 3, PixelFormat::RGB8), InputError);
+}
+
+TEST(ImageView, LastRowNeedsNoPadding) {
+  // Two padded rows of 3 gray pixels, stride 5: 5 + 3 bytes suffice.
+  std::vector<std::uint8_t> bytes = {1, 2, 3, 0, 0, 4, 5, 6};
+  const ImageView view(bytes, 3, 2, PixelFormat::Gray8, 5);
+  EXPECT_EQ(view.at(2, 1), 6);
+  EXPECT_EQ(view.at(0, 1), 4);
+}
+
+TEST(Image, IsZeroFilledAndViewable) {
+  Image image(3, 2, PixelFormat::RGB8);
+  EXPECT_EQ(image.pixels().size(), 18u);
+  image.row(1)[8] = 9;
+  EXPECT_EQ(image.view().at(2, 1, 2), 9);
+  EXPECT_EQ(image.view().at(0, 0, 0), 0);
+}
+
+TEST(Box, IntersectionOverUnion) {
+  EXPECT_DOUBLE_EQ(iou({0, 0, 10, 10}, {0, 0, 10, 10}), 1.0);
+  EXPECT_DOUBLE_EQ(iou({0, 0, 10, 10}, {5, 0, 10, 10}), 50.0 / 150.0);
+  EXPECT_DOUBLE_EQ(iou({0, 0, 10, 10}, {20, 20, 5, 5}), 0.0);
+}
+
+}  // namespace
+}  // namespace facegender
