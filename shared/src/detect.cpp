@@ -216,21 +216,31 @@ struct OffsetFeature {
   }
 };
 
+// A tree node with its feature's offsets inline: the hot loop then reads
+// one contiguous record per node instead of chasing a feature index.
+struct FlatNode {
+  OffsetFeature feature;
+  float threshold;
+  int left;
+  int right;
+};
+
 class WindowClassifier {
 public:
   WindowClassifier(const CascadeData& cascade, int stride)
       : cascade_(cascade),
         norm_(1, 1, cascade.window_width - 2, cascade.window_height - 2, stride),
         norm_area_(static_cast<double>(cascade.window_width - 2) * (cascade.window_height - 2)) {
-    features_.reserve(cascade.features.size());
-    for (const HaarFeature& f : cascade.features) {
-      OffsetFeature o;
+    nodes_.reserve(cascade.nodes.size());
+    for (const TreeNode& node : cascade.nodes) {
+      const HaarFeature& f = cascade.features[static_cast<std::size_t>(node.feature)];
+      FlatNode flat{{}, node.threshold, node.left, node.right};
       for (std::size_t i = 0; i < 3; ++i) {
         const HaarRect& r = f.rects[i];
-        o.rects[i] = RectOffsets(r.x, r.y, r.width, r.height, stride);
-        o.weights[i] = r.weight;
+        flat.feature.rects[i] = RectOffsets(r.x, r.y, r.width, r.height, stride);
+        flat.feature.weights[i] = r.weight;
       }
-      features_.push_back(o);
+      nodes_.push_back(flat);
     }
   }
 
@@ -252,8 +262,8 @@ public:
         const Tree& tree = cascade_.trees[static_cast<std::size_t>(t)];
         int index = 0;
         do {
-          const TreeNode& node = cascade_.nodes[static_cast<std::size_t>(tree.first_node + index)];
-          const float value = features_[static_cast<std::size_t>(node.feature)].value(sum_window) * variance_norm;
+          const FlatNode& node = nodes_[static_cast<std::size_t>(tree.first_node + index)];
+          const float value = node.feature.value(sum_window) * variance_norm;
           index = value < node.threshold ? node.left : node.right;
         } while (index > 0);
         sum += cascade_.leaves[static_cast<std::size_t>(tree.first_leaf - index)];
@@ -265,7 +275,7 @@ public:
 
 private:
   const CascadeData& cascade_;
-  std::vector<OffsetFeature> features_;
+  std::vector<FlatNode> nodes_;
   RectOffsets norm_;
   double norm_area_;
 };
