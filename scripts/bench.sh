@@ -22,4 +22,4 @@ frame="$(mktemp --suffix=.rgba)"
 trap 'rm -f "$frame"' EXIT
 fg_say "photo $photo scaled to 640x480; $(nproc) CPUs; $(node --version) for WASM"
 "$native" --photo "$photo" --cascades build/native/cascades --frame-out "$frame" --runs "$runs"
-NODE_PATH="$FG_NODE_PATH" node "$wasm" --frame "$frame" --cascades build/native/cascades --runs "$runs" | tail -n +3
+NODE_PATH="$FG_NODE_PATH" node --no-experimental-fetch "$wasm" --frame "$frame" --cascades build/native/cascades --runs "$runs" | tail -n +3

@@ -3,7 +3,8 @@
 // Native:  bench_core --photo face.jpg --cascades build/native/cascades --frame-out frame.rgba
 //          (decodes and scales the photo to 640x480, saves the RGBA frame, and
 //           also times OpenCV's CascadeClassifier on the same frame)
-// WASM:    node build/wasm/shared/bench/bench_core.js --frame frame.rgba --cascades build/native/cascades
+// WASM:    node build/wasm/shared/bench/bench_core.js --frame frame.rgba --cascades
+// build/native/cascades
 //
 // Each figure is the median (and p90) of repeated runs after a warm-up.
 #include <algorithm>
@@ -45,14 +46,16 @@ Timing time_it(int runs, const std::function<void()>& work) {
   for (int i = 0; i < runs; ++i) {
     const auto start = std::chrono::steady_clock::now();
     work();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
   }
   std::sort(ms.begin(), ms.end());
   return {ms[ms.size() / 2], ms[std::min(ms.size() - 1, ms.size() * 9 / 10)]};
 }
 
 void row(const char* build, const char* what, const Timing& t, const std::string& note = "") {
-  std::printf("| %-6s | %-52s | %8.3f | %8.3f | %s\n", build, what, t.median_ms, t.p90_ms, note.c_str());
+  std::printf("| %-6s | %-52s | %8.3f | %8.3f | %s\n", build, what, t.median_ms, t.p90_ms,
+              note.c_str());
 }
 
 std::vector<std::uint8_t> read_file(const std::string& path) {
@@ -74,16 +77,23 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string key = argv[i];
     const std::string value = argv[i + 1];
-    if (key == "--photo") o.photo = value;
-    else if (key == "--frame") o.frame = value;
-    else if (key == "--frame-out") o.frame_out = value;
-    else if (key == "--cascades") o.cascades = value;
-    else if (key == "--runs") o.runs = std::stoi(value);
-    else throw std::runtime_error("unknown option " + key);
+    if (key == "--photo")
+      o.photo = value;
+    else if (key == "--frame")
+      o.frame = value;
+    else if (key == "--frame-out")
+      o.frame_out = value;
+    else if (key == "--cascades")
+      o.cascades = value;
+    else if (key == "--runs")
+      o.runs = std::stoi(value);
+    else
+      throw std::runtime_error("unknown option " + key);
   }
   if (o.cascades.empty() || (o.photo.empty() == o.frame.empty())) {
     throw std::runtime_error(
-        "usage: bench_core (--photo PHOTO.jpg [--frame-out FRAME.rgba] | --frame FRAME.rgba) --cascades DIR [--runs N]");
+        "usage: bench_core (--photo PHOTO.jpg [--frame-out FRAME.rgba] | --frame FRAME.rgba) "
+        "--cascades DIR [--runs N]");
   }
   return o;
 }
@@ -93,7 +103,8 @@ Options parse(int argc, char** argv) {
 std::vector<std::uint8_t> frame_from_photo(const std::string& path) {
   const cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
   if (bgr.empty()) throw std::runtime_error(path + ": cannot decode");
-  const double scale = std::max(static_cast<double>(kWidth) / bgr.cols, static_cast<double>(kHeight) / bgr.rows);
+  const double scale =
+      std::max(static_cast<double>(kWidth) / bgr.cols, static_cast<double>(kHeight) / bgr.rows);
   cv::Mat scaled;
   cv::resize(bgr, scaled, cv::Size(), scale, scale, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   const cv::Rect centre((scaled.cols - kWidth) / 2, (scaled.rows - kHeight) / 2, kWidth, kHeight);
@@ -110,15 +121,21 @@ int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
 #if FACEGENDER_BENCH_OPENCV
     const char* build = "native";
-    std::vector<std::uint8_t> rgba = options.photo.empty() ? read_file(options.frame) : frame_from_photo(options.photo);
-    if (!options.frame_out.empty()) std::ofstream(options.frame_out, std::ios::binary).write(reinterpret_cast<const char*>(rgba.data()), static_cast<std::streamsize>(rgba.size()));
+    std::vector<std::uint8_t> rgba =
+        options.photo.empty() ? read_file(options.frame) : frame_from_photo(options.photo);
+    if (!options.frame_out.empty())
+      std::ofstream(options.frame_out, std::ios::binary)
+          .write(reinterpret_cast<const char*>(rgba.data()),
+                 static_cast<std::streamsize>(rgba.size()));
 #else
     const char* build = "wasm";
-    if (options.frame.empty()) throw std::runtime_error("the WASM bench reads a --frame made by the native one");
+    if (options.frame.empty())
+      throw std::runtime_error("the WASM bench reads a --frame made by the native one");
     std::vector<std::uint8_t> rgba = read_file(options.frame);
 #endif
     const ImageView frame(rgba, kWidth, kHeight, PixelFormat::RGBA8);
-    const Cascade faces = Cascade::from_file(options.cascades + "/haarcascade_frontalface_default.json");
+    const Cascade faces =
+        Cascade::from_file(options.cascades + "/haarcascade_frontalface_default.json");
     const Image gray = to_gray(frame);
     DetectParams params;  // 1.1, 3 neighbours
     params.min_size = 24;
@@ -126,8 +143,12 @@ int main(int argc, char** argv) {
     const Box face = found.empty() ? Box{240, 160, 160, 160} : found.front();
     const CropGeometry geometry;
 
-    std::printf("| build  | step (640x480 RGBA frame)                            | median ms | p90 ms | note\n");
-    std::printf("|--------|------------------------------------------------------|----------:|-------:|-----\n");
+    std::printf(
+        "| build  | step (640x480 RGBA frame)                            | median ms | p90 ms | "
+        "note\n");
+    std::printf(
+        "|--------|------------------------------------------------------|----------:|-------:|----"
+        "-\n");
     row(build, "grayscale", time_it(options.runs, [&] { (void)to_gray(frame); }));
     row(build, "grayscale + resize to 320x240 (area)", time_it(options.runs, [&] {
           const Image g = to_gray(frame);
@@ -147,20 +168,26 @@ int main(int argc, char** argv) {
     search.detect = params;
     search.max_side = 320;
     std::size_t shrunk_faces = 0;
-    const Timing shrunk = time_it(detect_runs, [&] { shrunk_faces = find_faces(faces, gray.view(), search).size(); });
-    row(build, "find_faces, core, shrunk to 320 (1.1, 3, min 24)", shrunk, std::to_string(shrunk_faces) + " faces");
+    const Timing shrunk =
+        time_it(detect_runs, [&] { shrunk_faces = find_faces(faces, gray.view(), search).size(); });
+    row(build, "find_faces, core, shrunk to 320 (1.1, 3, min 24)", shrunk,
+        std::to_string(shrunk_faces) + " faces");
 #if FACEGENDER_BENCH_OPENCV
-    cv::CascadeClassifier opencv(std::string("/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"));
+    cv::CascadeClassifier opencv(
+        std::string("/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"));
     const cv::Mat gray_mat(kHeight, kWidth, CV_8UC1, const_cast<std::uint8_t*>(gray.row(0)));
     std::vector<cv::Rect> boxes;
-    auto opencv_detect = [&] { opencv.detectMultiScale(gray_mat, boxes, 1.1, 3, 0, cv::Size(24, 24)); };
+    auto opencv_detect = [&] {
+      opencv.detectMultiScale(gray_mat, boxes, 1.1, 3, 0, cv::Size(24, 24));
+    };
     const int threads = cv::getNumThreads();
     const Timing parallel = time_it(detect_runs, opencv_detect);
     row(build, "detect, OpenCV 4.6 detectMultiScale, default threads", parallel,
         std::to_string(boxes.size()) + " faces, " + std::to_string(threads) + " threads");
     cv::setNumThreads(1);
     const Timing single = time_it(detect_runs, opencv_detect);
-    row(build, "detect, OpenCV 4.6 detectMultiScale, 1 thread", single, std::to_string(boxes.size()) + " faces");
+    row(build, "detect, OpenCV 4.6 detectMultiScale, 1 thread", single,
+        std::to_string(boxes.size()) + " faces");
 #endif
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_core: %s\n", e.what());

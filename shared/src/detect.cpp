@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "facegender/preprocess.hpp"
+#include "portable_math.hpp"
 
 namespace facegender {
 
@@ -29,7 +30,7 @@ struct HaarFeature {
 };
 
 struct TreeNode {
-  int left;   // > 0: node index within the tree; <= 0: -leaf index
+  int left;  // > 0: node index within the tree; <= 0: -leaf index
   int right;
   int feature;
   float threshold;
@@ -62,8 +63,12 @@ namespace {
 using nlohmann::json;
 
 // cvRound: nearest, ties to even (the default floating-point rounding mode).
-int round_even(double value) { return static_cast<int>(std::nearbyint(value)); }
-int round_even(float value) { return static_cast<int>(std::nearbyint(value)); }
+int round_even(double value) {
+  return static_cast<int>(std::nearbyint(value));
+}
+int round_even(float value) {
+  return static_cast<int>(std::nearbyint(value));
+}
 
 [[noreturn]] void malformed(const std::string& source, const std::string& what) {
   throw InputError(source + ": not a usable cascade: " + what);
@@ -71,16 +76,19 @@ int round_even(float value) { return static_cast<int>(std::nearbyint(value)); }
 
 HaarFeature parse_feature(const json& node, const CascadeData& cascade, std::size_t index) {
   const std::string where = "feature " + std::to_string(index);
-  if (node.value("tilted", 0) != 0) malformed(cascade.source, where + " is tilted, which is not supported");
+  if (node.value("tilted", 0) != 0)
+    malformed(cascade.source, where + " is tilted, which is not supported");
   const json& rects = node.at("rects");
-  if (!rects.is_array() || rects.empty() || rects.size() > 3) malformed(cascade.source, where + " needs 1-3 rects");
+  if (!rects.is_array() || rects.empty() || rects.size() > 3)
+    malformed(cascade.source, where + " needs 1-3 rects");
   HaarFeature feature;
   for (std::size_t i = 0; i < rects.size(); ++i) {
     const json& r = rects[i];
     HaarRect rect{r.at(0).get<int>(), r.at(1).get<int>(), r.at(2).get<int>(), r.at(3).get<int>(),
                   static_cast<float>(r.at(4).get<double>())};
     if (rect.x < 0 || rect.y < 0 || rect.width < 0 || rect.height < 0 ||
-        rect.x + rect.width > cascade.window_width || rect.y + rect.height > cascade.window_height) {
+        rect.x + rect.width > cascade.window_width ||
+        rect.y + rect.height > cascade.window_height) {
       malformed(cascade.source, where + " has a rect outside the window");
     }
     feature.rects[i] = rect;
@@ -91,11 +99,13 @@ HaarFeature parse_feature(const json& node, const CascadeData& cascade, std::siz
 void parse_tree(const json& tree_json, CascadeData& cascade, const std::string& where) {
   const json& nodes = tree_json.at("nodes");
   const json& leaves = tree_json.at("leaves");
-  if (!nodes.is_array() || nodes.empty() || !leaves.is_array() || leaves.size() != nodes.size() + 1) {
+  if (!nodes.is_array() || nodes.empty() || !leaves.is_array() ||
+      leaves.size() != nodes.size() + 1) {
     malformed(cascade.source, where + " needs n nodes and n + 1 leaves");
   }
   const auto node_count = static_cast<int>(nodes.size());
-  cascade.trees.push_back({static_cast<int>(cascade.nodes.size()), static_cast<int>(cascade.leaves.size())});
+  cascade.trees.push_back(
+      {static_cast<int>(cascade.nodes.size()), static_cast<int>(cascade.leaves.size())});
   for (int i = 0; i < node_count; ++i) {
     const json& n = nodes[static_cast<std::size_t>(i)];
     TreeNode node{n.at(0).get<int>(), n.at(1).get<int>(), n.at(2).get<int>(),
@@ -138,7 +148,8 @@ std::shared_ptr<const CascadeData> parse_cascade(std::string_view text, const st
       Stage parsed{static_cast<float>(stage.at("threshold").get<double>()) - kThresholdEps,
                    static_cast<int>(cascade->trees.size()), 0};
       const json& trees = stage.at("trees");
-      if (!trees.is_array() || trees.empty()) malformed(source, "stage " + std::to_string(s) + " has no trees");
+      if (!trees.is_array() || trees.empty())
+        malformed(source, "stage " + std::to_string(s) + " has no trees");
       for (std::size_t t = 0; t < trees.size(); ++t) {
         parse_tree(trees[t], *cascade, "stage " + std::to_string(s) + " tree " + std::to_string(t));
       }
@@ -147,7 +158,8 @@ std::shared_ptr<const CascadeData> parse_cascade(std::string_view text, const st
     }
     for (const TreeNode& node : cascade->nodes) {
       if (node.feature < 0 || node.feature >= static_cast<int>(cascade->features.size())) {
-        malformed(source, "a node refers to feature " + std::to_string(node.feature) + " which does not exist");
+        malformed(source, "a node refers to feature " + std::to_string(node.feature) +
+                              " which does not exist");
       }
     }
   } catch (const json::exception& e) {
@@ -196,7 +208,8 @@ struct RectOffsets {
 
   RectOffsets() = default;
   RectOffsets(int x, int y, int w, int h, int stride)
-      : corner{y * stride + x, y * stride + x + w, (y + h) * stride + x, (y + h) * stride + x + w} {}
+      : corner{y * stride + x, y * stride + x + w, (y + h) * stride + x, (y + h) * stride + x + w} {
+  }
 
   std::int32_t sum(const std::uint32_t* window) const {
     return static_cast<std::int32_t>(window[corner[0]] - window[corner[1]] - window[corner[2]] +
@@ -226,7 +239,7 @@ struct FlatNode {
 };
 
 class WindowClassifier {
-public:
+ public:
   WindowClassifier(const CascadeData& cascade, int stride)
       : cascade_(cascade),
         norm_(1, 1, cascade.window_width - 2, cascade.window_height - 2, stride),
@@ -273,14 +286,15 @@ public:
     return 1;
   }
 
-private:
+ private:
   const CascadeData& cascade_;
   std::vector<FlatNode> nodes_;
   RectOffsets norm_;
   double norm_area_;
 };
 
-std::vector<float> pyramid_scales(const CascadeData& cascade, int width, int height, const DetectParams& p) {
+std::vector<float> pyramid_scales(const CascadeData& cascade, int width, int height,
+                                  const DetectParams& p) {
   const int max_size_w = p.max_size > 0 ? p.max_size : width;
   const int max_size_h = p.max_size > 0 ? p.max_size : height;
   std::vector<float> scales;
@@ -297,18 +311,22 @@ std::vector<float> pyramid_scales(const CascadeData& cascade, int width, int hei
 
 void validate(const ImageView& gray, const DetectParams& p, const std::string& source) {
   if (gray.format() != PixelFormat::Gray8) {
-    throw InputError("detect (" + source + "): expected a Gray8 image, got " + to_string(gray.format()));
+    throw InputError("detect (" + source + "): expected a Gray8 image, got " +
+                     to_string(gray.format()));
   }
   if (!(p.scale_factor > 1.0 && p.scale_factor <= 4.0)) {
     throw InputError("detect (" + source + "): scale factor " + std::to_string(p.scale_factor) +
                      " must be in (1, 4]");
   }
   if (p.min_neighbors < 0 || p.min_size < 0 || p.max_size < 0) {
-    throw InputError("detect (" + source + "): min_neighbors, min_size and max_size must not be negative");
+    throw InputError("detect (" + source +
+                     "): min_neighbors, min_size and max_size must not be negative");
   }
 }
 
-Image copy_of(const ImageView& gray) { return to_gray(gray); }
+Image copy_of(const ImageView& gray) {
+  return to_gray(gray);
+}
 
 }  // namespace
 
@@ -326,11 +344,18 @@ Cascade Cascade::from_file(const std::string& path) {
   return from_json(text.str(), path);
 }
 
-int Cascade::window_width() const { return data_->window_width; }
-int Cascade::window_height() const { return data_->window_height; }
-int Cascade::stage_count() const { return static_cast<int>(data_->stages.size()); }
+int Cascade::window_width() const {
+  return data_->window_width;
+}
+int Cascade::window_height() const {
+  return data_->window_height;
+}
+int Cascade::stage_count() const {
+  return static_cast<int>(data_->stages.size());
+}
 
-std::vector<Box> Cascade::detect_candidates(const ImageView& gray, const DetectParams& params) const {
+std::vector<Box> Cascade::detect_candidates(const ImageView& gray,
+                                            const DetectParams& params) const {
   validate(gray, params, data_->source);
   const CascadeData& cascade = *data_;
   std::vector<Box> candidates;
@@ -341,7 +366,8 @@ std::vector<Box> Cascade::detect_candidates(const ImageView& gray, const DetectP
   const std::vector<float> scales = pyramid_scales(cascade, width, height, params);
   Integrals integrals;
   integrals.stride = width + 1;
-  const std::size_t buffer = static_cast<std::size_t>(width + 1) * static_cast<std::size_t>(height + 1);
+  const std::size_t buffer =
+      static_cast<std::size_t>(width + 1) * static_cast<std::size_t>(height + 1);
   integrals.sum.resize(buffer);
   integrals.squares.resize(buffer);
   const WindowClassifier classifier(cascade, integrals.stride);
@@ -349,8 +375,9 @@ std::vector<Box> Cascade::detect_candidates(const ImageView& gray, const DetectP
   for (const float scale : scales) {
     const int level_w = round_even(static_cast<float>(width) / scale);
     const int level_h = round_even(static_cast<float>(height) / scale);
-    const Image level = (level_w == width && level_h == height) ? copy_of(gray)
-                                                                : resize_bilinear(gray, level_w, level_h);
+    const Image level = (level_w == width && level_h == height)
+                            ? copy_of(gray)
+                            : resize_bilinear(gray, level_w, level_h);
     integrals.compute(level);
     const int step = scale >= 2.0f ? 1 : 2;
     const int window_w = round_even(static_cast<float>(cascade.window_width) * scale);
@@ -360,7 +387,8 @@ std::vector<Box> Cascade::detect_candidates(const ImageView& gray, const DetectP
     const int last_y = std::max(level_h + 1 - cascade.window_height, 0);
     for (int y = 0; y < last_y; y += step) {
       for (int x = 0; x < last_x; x += step) {
-        const std::size_t offset = static_cast<std::size_t>(y) * integrals.stride + static_cast<std::size_t>(x);
+        const std::size_t offset =
+            static_cast<std::size_t>(y) * integrals.stride + static_cast<std::size_t>(x);
         const int result = classifier.classify(&integrals.sum[offset], &integrals.squares[offset]);
         if (result > 0) {
           candidates.push_back({round_even(static_cast<float>(x) * scale),
@@ -374,7 +402,8 @@ std::vector<Box> Cascade::detect_candidates(const ImageView& gray, const DetectP
 }
 
 std::vector<Box> Cascade::detect(const ImageView& gray, const DetectParams& params) const {
-  std::vector<Box> grouped = group_rectangles(detect_candidates(gray, params), params.min_neighbors);
+  std::vector<Box> grouped =
+      group_rectangles(detect_candidates(gray, params), params.min_neighbors);
   // Clip to the image, as detectMultiScale does.
   std::vector<Box> clipped;
   for (const Box& b : grouped) {
@@ -429,8 +458,10 @@ std::vector<Box> group_rectangles(const std::vector<Box>& boxes, int group_thres
   std::vector<Box> mean(static_cast<std::size_t>(classes));
   for (std::size_t c = 0; c < mean.size(); ++c) {
     const float inv = 1.0f / static_cast<float>(counts[c]);
-    mean[c] = {round_even(static_cast<float>(sums[c][0]) * inv), round_even(static_cast<float>(sums[c][1]) * inv),
-               round_even(static_cast<float>(sums[c][2]) * inv), round_even(static_cast<float>(sums[c][3]) * inv)};
+    mean[c] = {round_even(static_cast<float>(sums[c][0]) * inv),
+               round_even(static_cast<float>(sums[c][1]) * inv),
+               round_even(static_cast<float>(sums[c][2]) * inv),
+               round_even(static_cast<float>(sums[c][3]) * inv)};
   }
   std::vector<Box> result;
   for (std::size_t i = 0; i < mean.size(); ++i) {
@@ -444,8 +475,9 @@ std::vector<Box> group_rectangles(const std::vector<Box>& boxes, int group_thres
       const Box& r2 = mean[j];
       const int dx = round_even(r2.width * eps);
       const int dy = round_even(r2.height * eps);
-      inside_stronger = r1.x >= r2.x - dx && r1.y >= r2.y - dy && r1.x + r1.width <= r2.x + r2.width + dx &&
-                        r1.y + r1.height <= r2.y + r2.height + dy && (n2 > std::max(3, n1) || n1 < 3);
+      inside_stronger =
+          r1.x >= r2.x - dx && r1.y >= r2.y - dy && r1.x + r1.width <= r2.x + r2.width + dx &&
+          r1.y + r1.height <= r2.y + r2.height + dy && (n2 > std::max(3, n1) || n1 < 3);
     }
     if (!inside_stronger) result.push_back(r1);
   }
@@ -478,11 +510,13 @@ Box clip_box(const Box& b, int width, int height) {
 
 std::vector<Box> find_faces(const Cascade& faces, const ImageView& gray, const FaceSearch& search) {
   if (!(search.pad_fraction >= 0.0 && search.pad_fraction <= 1.0)) {
-    throw InputError("find_faces: pad fraction " + std::to_string(search.pad_fraction) + " is outside [0, 1]");
+    throw InputError("find_faces: pad fraction " + std::to_string(search.pad_fraction) +
+                     " is outside [0, 1]");
   }
   if (search.max_side < 0) throw InputError("find_faces: max_side must not be negative");
   if (gray.format() != PixelFormat::Gray8) {
-    throw InputError(std::string("find_faces: expected a Gray8 image, got ") + to_string(gray.format()));
+    throw InputError(std::string("find_faces: expected a Gray8 image, got ") +
+                     to_string(gray.format()));
   }
   // Shrink first (cheaper), then pad; map boxes back in reverse order.
   const int longer = std::max(gray.width(), gray.height());
@@ -495,7 +529,8 @@ std::vector<Box> find_faces(const Cascade& faces, const ImageView& gray, const F
     shrunk = resize_area(gray, w, h);
     work = shrunk.view();
   }
-  const int pad = static_cast<int>(std::floor(search.pad_fraction * std::max(work.width(), work.height()) + 0.5));
+  const int pad = static_cast<int>(
+      std::floor(search.pad_fraction * std::max(work.width(), work.height()) + 0.5));
   Image padded;
   if (pad > 0) {
     padded = pad_replicate(work, pad);
@@ -507,7 +542,8 @@ std::vector<Box> find_faces(const Cascade& faces, const ImageView& gray, const F
   const double sy = static_cast<double>(gray.height()) / work.height();
   std::vector<Box> result;
   for (const Box& b : boxes) {
-    const Box in_work = clip_box({b.x - pad, b.y - pad, b.width, b.height}, work.width(), work.height());
+    const Box in_work =
+        clip_box({b.x - pad, b.y - pad, b.width, b.height}, work.width(), work.height());
     if (in_work.width <= 0 || in_work.height <= 0) continue;
     const int x0 = static_cast<int>(std::floor(in_work.x * sx + 0.5));
     const int y0 = static_cast<int>(std::floor(in_work.y * sy + 0.5));
@@ -525,15 +561,20 @@ std::vector<Box> find_faces(const Cascade& faces, const ImageView& gray, const F
 
 std::optional<double> estimate_roll(const Cascade& eyes, const ImageView& gray, const Box& face) {
   if (gray.format() != PixelFormat::Gray8) {
-    throw InputError(std::string("estimate_roll: expected a Gray8 image, got ") + to_string(gray.format()));
+    throw InputError(std::string("estimate_roll: expected a Gray8 image, got ") +
+                     to_string(gray.format()));
   }
   // Eyes sit in the upper ~60% of a frontal face box.
-  const Box region = clip_box({face.x, face.y, face.width, face.height * 3 / 5}, gray.width(), gray.height());
-  if (region.width < eyes.window_width() || region.height < eyes.window_height()) return std::nullopt;
-  const std::size_t start = static_cast<std::size_t>(region.y) * gray.stride() + static_cast<std::size_t>(region.x);
-  const std::size_t length = static_cast<std::size_t>(region.height - 1) * gray.stride() + static_cast<std::size_t>(region.width);
-  const ImageView upper(std::span<const std::uint8_t>(gray.row(0) + start, length), region.width, region.height,
-                        PixelFormat::Gray8, gray.stride());
+  const Box region =
+      clip_box({face.x, face.y, face.width, face.height * 3 / 5}, gray.width(), gray.height());
+  if (region.width < eyes.window_width() || region.height < eyes.window_height())
+    return std::nullopt;
+  const std::size_t start =
+      static_cast<std::size_t>(region.y) * gray.stride() + static_cast<std::size_t>(region.x);
+  const std::size_t length = static_cast<std::size_t>(region.height - 1) * gray.stride() +
+                             static_cast<std::size_t>(region.width);
+  const ImageView upper(std::span<const std::uint8_t>(gray.row(0) + start, length), region.width,
+                        region.height, PixelFormat::Gray8, gray.stride());
   DetectParams params;
   params.min_size = std::max(eyes.window_width(), face.width / 8);
   params.max_size = std::max(params.min_size, face.width / 2);
@@ -565,7 +606,7 @@ std::optional<double> estimate_roll(const Cascade& eyes, const ImageView& gray, 
   const double dx = (right->x + right->width / 2.0) - (left->x + left->width / 2.0);
   const double dy = (right->y + right->height / 2.0) - (left->y + left->height / 2.0);
   constexpr double kDegreesPerRadian = 57.29577951308232;
-  return std::atan2(dy, dx) * kDegreesPerRadian;
+  return detail::portable_atan2(dy, dx) * kDegreesPerRadian;
 }
 
 }  // namespace facegender

@@ -7,20 +7,27 @@ namespace facegender {
 
 int channels(PixelFormat format) {
   switch (format) {
-    case PixelFormat::Gray8: return 1;
+    case PixelFormat::Gray8:
+      return 1;
     case PixelFormat::RGB8:
-    case PixelFormat::BGR8: return 3;
-    case PixelFormat::RGBA8: return 4;
+    case PixelFormat::BGR8:
+      return 3;
+    case PixelFormat::RGBA8:
+      return 4;
   }
   throw InputError("unknown pixel format");
 }
 
 const char* to_string(PixelFormat format) {
   switch (format) {
-    case PixelFormat::Gray8: return "Gray8";
-    case PixelFormat::RGB8: return "RGB8";
-    case PixelFormat::BGR8: return "BGR8";
-    case PixelFormat::RGBA8: return "RGBA8";
+    case PixelFormat::Gray8:
+      return "Gray8";
+    case PixelFormat::RGB8:
+      return "RGB8";
+    case PixelFormat::BGR8:
+      return "BGR8";
+    case PixelFormat::RGBA8:
+      return "RGBA8";
   }
   return "unknown";
 }
@@ -35,8 +42,8 @@ std::size_t checked_byte_size(int width, int height, int channels, const std::st
   const auto bytes = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height) *
                      static_cast<std::uint64_t>(channels);
   if (bytes > limit || bytes > std::numeric_limits<std::size_t>::max()) {
-    throw InputError(what + ": size " + std::to_string(width) + "x" + std::to_string(height) +
-                     "x" + std::to_string(channels) + " overflows the byte count");
+    throw InputError(what + ": size " + std::to_string(width) + "x" + std::to_string(height) + "x" +
+                     std::to_string(channels) + " overflows the byte count");
   }
   return static_cast<std::size_t>(bytes);
 }
@@ -53,14 +60,16 @@ ImageView::ImageView(std::span<const std::uint8_t> pixels, int width, int height
                      " is shorter than a row of " + std::to_string(row_bytes) + " bytes");
   }
   // Last row needs only row_bytes, not a full stride.
-  const auto needed_wide = static_cast<std::uint64_t>(stride_) * static_cast<std::uint64_t>(height - 1) + row_bytes;
+  const auto needed_wide =
+      static_cast<std::uint64_t>(stride_) * static_cast<std::uint64_t>(height - 1) + row_bytes;
   if (needed_wide > std::numeric_limits<std::size_t>::max()) {
     throw InputError("image view: stride x height overflows the byte count");
   }
   if (pixels.size() < needed_wide) {
-    throw InputError("image view: buffer of " + std::to_string(pixels.size()) + " bytes is smaller than the " +
-                     std::to_string(width) + "x" + std::to_string(height) + " " + to_string(format) +
-                     " image it should hold (" + std::to_string(needed_wide) + " bytes)");
+    throw InputError("image view: buffer of " + std::to_string(pixels.size()) +
+                     " bytes is smaller than the " + std::to_string(width) + "x" +
+                     std::to_string(height) + " " + to_string(format) + " image it should hold (" +
+                     std::to_string(needed_wide) + " bytes)");
   }
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "portable_math.hpp"
+
 namespace facegender {
 
 std::vector<float> softmax(std::span<const float> logits) {
@@ -16,7 +18,7 @@ std::vector<float> softmax(std::span<const float> logits) {
   std::vector<float> out(logits.size());
   float total = 0.0f;
   for (std::size_t i = 0; i < logits.size(); ++i) {
-    out[i] = std::exp(logits[i] - top);
+    out[i] = static_cast<float>(detail::portable_exp(static_cast<double>(logits[i]) - top));
     total += out[i];
   }
   for (float& v : out) v /= total;
@@ -29,7 +31,8 @@ std::string format_label(std::string_view class_name, float probability) {
   return std::string(class_name) + " " + percent;
 }
 
-Prediction predict(std::span<const float> probabilities, const std::vector<std::string>& class_names) {
+Prediction predict(std::span<const float> probabilities,
+                   const std::vector<std::string>& class_names) {
   if (probabilities.empty() || probabilities.size() != class_names.size()) {
     throw InputError("predict: " + std::to_string(probabilities.size()) + " probabilities for " +
                      std::to_string(class_names.size()) + " class names");
@@ -70,7 +73,8 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
   }
   for (const json& name : names) {
     if (!name.is_string() || name.get<std::string>().empty()) {
-      throw InputError("model metadata: \"class_names\" holds something that is not a non-empty string");
+      throw InputError(
+          "model metadata: \"class_names\" holds something that is not a non-empty string");
     }
     spec.class_names.push_back(name.get<std::string>());
   }
@@ -83,16 +87,21 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
     spec.normalization.mean = norm.at("mean").get<float>();
     spec.normalization.std = norm.at("std").get<float>();
   } catch (const json::exception& e) {
-    throw InputError(std::string("model metadata: \"crop\" or \"normalization\" is malformed: ") + e.what());
+    throw InputError(std::string("model metadata: \"crop\" or \"normalization\" is malformed: ") +
+                     e.what());
   }
   if (spec.crop.size <= 0 || spec.crop.input <= 0 || spec.crop.input > spec.crop.size ||
       !(spec.crop.margin >= 0.0)) {
     throw InputError("model metadata: \"crop\" needs margin >= 0 and 0 < input <= size");
   }
-  if (!(spec.normalization.std > 0.0f)) throw InputError("model metadata: normalisation std must be positive");
+  if (!(spec.normalization.std > 0.0f))
+    throw InputError("model metadata: normalisation std must be positive");
   return spec;
 }
 
-std::string_view core_version() { return "facegender-core 1 (gray bt601-q14, resize area-exact/linear-exact-q8, crop square-replicate)"; }
+std::string_view core_version() {
+  return "facegender-core 1.0 (gray bt601-q15, resize area-exact/linear-exact-q8, crop "
+         "square-replicate)";
+}
 
 }  // namespace facegender

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "facegender/pipeline.hpp"
+
 namespace facegender {
 namespace {
 
@@ -27,7 +29,8 @@ constexpr int kBlueWeight = 3735;
 
 std::uint8_t luma(int r, int g, int b) {
   return static_cast<std::uint8_t>(
-      (r * kRedWeight + g * kGreenWeight + b * kBlueWeight + (1 << (kGrayShift - 1))) >> kGrayShift);
+      (r * kRedWeight + g * kGreenWeight + b * kBlueWeight + (1 << (kGrayShift - 1))) >>
+      kGrayShift);
 }
 
 // Source pixels (and weights) that make up one output pixel along one axis for
@@ -46,7 +49,8 @@ std::vector<std::vector<AreaTap>> area_taps(int src, int dst) {
     for (auto i = static_cast<int>(begin / dst); static_cast<std::int64_t>(i) * dst < end; ++i) {
       const std::int64_t lo = std::max<std::int64_t>(begin, static_cast<std::int64_t>(i) * dst);
       const std::int64_t hi = std::min<std::int64_t>(end, static_cast<std::int64_t>(i + 1) * dst);
-      if (hi > lo) taps[static_cast<std::size_t>(o)].push_back({i, static_cast<std::uint32_t>(hi - lo)});
+      if (hi > lo)
+        taps[static_cast<std::size_t>(o)].push_back({i, static_cast<std::uint32_t>(hi - lo)});
     }
   }
   return taps;
@@ -91,7 +95,9 @@ std::vector<LinearTap> linear_taps(int src, int dst) {
   return taps;
 }
 
-std::int64_t floor_div2(std::int64_t value) { return value >= 0 ? value / 2 : -((-value + 1) / 2); }
+std::int64_t floor_div2(std::int64_t value) {
+  return value >= 0 ? value / 2 : -((-value + 1) / 2);
+}
 
 }  // namespace
 
@@ -102,7 +108,9 @@ Image to_gray(const ImageView& src) {
     const std::uint8_t* in = src.row(y);
     std::uint8_t* out = gray.row(y);
     switch (src.format()) {
-      case PixelFormat::Gray8: std::copy(in, in + src.width(), out); break;
+      case PixelFormat::Gray8:
+        std::copy(in, in + src.width(), out);
+        break;
       case PixelFormat::BGR8:
         for (int x = 0; x < src.width(); ++x, in += ch) out[x] = luma(in[2], in[1], in[0]);
         break;
@@ -121,7 +129,8 @@ Image resize_area(const ImageView& gray, int width, int height) {
   const auto taps_x = area_taps(gray.width(), width);
   const auto taps_y = area_taps(gray.height(), height);
   // Each output pixel is sum(w_x * w_y * p) / (src_w * src_h), rounded to nearest.
-  const std::uint64_t total = static_cast<std::uint64_t>(gray.width()) * static_cast<std::uint64_t>(gray.height());
+  const std::uint64_t total =
+      static_cast<std::uint64_t>(gray.width()) * static_cast<std::uint64_t>(gray.height());
   std::vector<std::uint64_t> row_sums(static_cast<std::size_t>(width));
   std::vector<std::uint64_t> acc(static_cast<std::size_t>(width));
   Image out(width, height, PixelFormat::Gray8);
@@ -131,13 +140,15 @@ Image resize_area(const ImageView& gray, int width, int height) {
       const std::uint8_t* in = gray.row(ty.index);
       for (int ox = 0; ox < width; ++ox) {
         std::uint64_t sum = 0;
-        for (const AreaTap& tx : taps_x[static_cast<std::size_t>(ox)]) sum += static_cast<std::uint64_t>(tx.weight) * in[tx.index];
+        for (const AreaTap& tx : taps_x[static_cast<std::size_t>(ox)])
+          sum += static_cast<std::uint64_t>(tx.weight) * in[tx.index];
         acc[static_cast<std::size_t>(ox)] += sum * ty.weight;
       }
     }
     std::uint8_t* dst = out.row(oy);
     for (int ox = 0; ox < width; ++ox) {
-      dst[ox] = static_cast<std::uint8_t>((2 * acc[static_cast<std::size_t>(ox)] + total) / (2 * total));
+      dst[ox] =
+          static_cast<std::uint8_t>((2 * acc[static_cast<std::size_t>(ox)] + total) / (2 * total));
     }
   }
   return out;
@@ -204,9 +215,9 @@ Image square_crop(const ImageView& gray, const Box& box, double margin) {
   const std::int64_t right = static_cast<std::int64_t>(box.x) + box.width;
   const std::int64_t bottom = static_cast<std::int64_t>(box.y) + box.height;
   if (box.x >= gray.width() || box.y >= gray.height() || right <= 0 || bottom <= 0) {
-    throw InputError("square_crop: box at (" + std::to_string(box.x) + ", " + std::to_string(box.y) +
-                     ") lies outside the " + std::to_string(gray.width()) + "x" +
-                     std::to_string(gray.height()) + " image");
+    throw InputError("square_crop: box at (" + std::to_string(box.x) + ", " +
+                     std::to_string(box.y) + ") lies outside the " + std::to_string(gray.width()) +
+                     "x" + std::to_string(gray.height()) + " image");
   }
   const int longer = std::max(box.width, box.height);
   const double side_real = std::floor(longer * (1.0 + 2.0 * margin) + 0.5);
@@ -214,13 +225,15 @@ Image square_crop(const ImageView& gray, const Box& box, double margin) {
   // box from allocating gigabytes.
   const double side_limit = 4.0 * std::max(gray.width(), gray.height()) + 64.0;
   if (side_real > side_limit) {
-    throw InputError("square_crop: a " + std::to_string(box.width) + "x" + std::to_string(box.height) +
-                     " box is too large for the " + std::to_string(gray.width()) + "x" +
-                     std::to_string(gray.height()) + " image");
+    throw InputError("square_crop: a " + std::to_string(box.width) + "x" +
+                     std::to_string(box.height) + " box is too large for the " +
+                     std::to_string(gray.width()) + "x" + std::to_string(gray.height()) + " image");
   }
   const int side = static_cast<int>(side_real);
-  const auto left = static_cast<int>(box.x + floor_div2(static_cast<std::int64_t>(box.width) - side));
-  const auto top = static_cast<int>(box.y + floor_div2(static_cast<std::int64_t>(box.height) - side));
+  const auto left =
+      static_cast<int>(box.x + floor_div2(static_cast<std::int64_t>(box.width) - side));
+  const auto top =
+      static_cast<int>(box.y + floor_div2(static_cast<std::int64_t>(box.height) - side));
   Image crop(side, side, PixelFormat::Gray8);
   const int max_x = gray.width() - 1;
   const int max_y = gray.height() - 1;
@@ -233,10 +246,7 @@ Image square_crop(const ImageView& gray, const Box& box, double margin) {
 }
 
 Image crop_face(const ImageView& gray, const Box& box, const CropGeometry& geometry) {
-  if (geometry.input <= 0 || geometry.input > geometry.size) {
-    throw InputError("crop_face: model input " + std::to_string(geometry.input) +
-                     " must be positive and at most the crop size " + std::to_string(geometry.size));
-  }
+  validate(geometry);
   const Image square = square_crop(gray, box, geometry.margin);
   return resize(square.view(), geometry.size, geometry.size);
 }
@@ -263,20 +273,23 @@ void to_tensor(const ImageView& gray, const Normalization& norm, std::span<float
     throw InputError("to_tensor: normalisation needs a finite mean and a positive std, got mean " +
                      std::to_string(norm.mean) + " std " + std::to_string(norm.std));
   }
-  const std::size_t count = static_cast<std::size_t>(gray.width()) * static_cast<std::size_t>(gray.height());
+  const std::size_t count =
+      static_cast<std::size_t>(gray.width()) * static_cast<std::size_t>(gray.height());
   if (out.size() != count) {
-    throw InputError("to_tensor: output holds " + std::to_string(out.size()) + " floats, the image has " +
-                     std::to_string(count) + " pixels");
+    throw InputError("to_tensor: output holds " + std::to_string(out.size()) +
+                     " floats, the image has " + std::to_string(count) + " pixels");
   }
   float* dst = out.data();
   for (int y = 0; y < gray.height(); ++y) {
     const std::uint8_t* in = gray.row(y);
-    for (int x = 0; x < gray.width(); ++x) *dst++ = (static_cast<float>(in[x]) / 255.0f - norm.mean) / norm.std;
+    for (int x = 0; x < gray.width(); ++x)
+      *dst++ = (static_cast<float>(in[x]) / 255.0f - norm.mean) / norm.std;
   }
 }
 
 std::vector<float> to_tensor(const ImageView& gray, const Normalization& norm) {
-  std::vector<float> out(static_cast<std::size_t>(gray.width()) * static_cast<std::size_t>(gray.height()));
+  std::vector<float> out(static_cast<std::size_t>(gray.width()) *
+                         static_cast<std::size_t>(gray.height()));
   to_tensor(gray, norm, out);
   return out;
 }

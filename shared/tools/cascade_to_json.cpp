@@ -16,7 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string text_of(const cv::FileNode& node) { return static_cast<std::string>(node); }
+std::string text_of(const cv::FileNode& node) {
+  return static_cast<std::string>(node);
+}
 
 void require(bool ok, const std::string& path, const std::string& what) {
   if (!ok) throw std::runtime_error(path + ": " + what);
@@ -69,10 +71,13 @@ json convert(const std::string& path) {
     json rects = json::array();
     for (const cv::FileNode& rect : feature["rects"]) {
       require(rect.isSeq() && rect.size() == 5, path, "a feature rect is not (x, y, w, h, weight)");
-      rects.push_back({static_cast<int>(rect[0]), static_cast<int>(rect[1]), static_cast<int>(rect[2]),
-                       static_cast<int>(rect[3]), static_cast<double>(rect[4])});
+      rects.push_back({static_cast<int>(rect[0]), static_cast<int>(rect[1]),
+                       static_cast<int>(rect[2]), static_cast<int>(rect[3]),
+                       static_cast<double>(rect[4])});
     }
-    features.push_back({{"rects", rects}, {"tilted", feature["tilted"].empty() ? 0 : static_cast<int>(feature["tilted"])}});
+    features.push_back(
+        {{"rects", rects},
+         {"tilted", feature["tilted"].empty() ? 0 : static_cast<int>(feature["tilted"])}});
   }
   out["features"] = features;
   return out;

@@ -18,7 +18,7 @@ struct Tally {
   int reference = 0;  // OpenCV's boxes
   int matched = 0;    // ... with one of ours at IoU >= 0.9
   int ours = 0;
-  int extra = 0;      // ours without an OpenCV box at IoU >= 0.9
+  int extra = 0;  // ours without an OpenCV box at IoU >= 0.9
   int identical_images = 0;
   int images = 0;
 };
@@ -50,9 +50,10 @@ void tally(const std::vector<Box>& ours, const std::vector<cv::Rect>& theirs, Ta
 void check(const std::string& what, const Tally& t) {
   const double matched = t.reference ? 100.0 * t.matched / t.reference : 100.0;
   const double extra = t.ours ? 100.0 * t.extra / t.ours : 0.0;
-  std::cout << "[ figures  ] " << what << ": " << t.images << " images, OpenCV " << t.reference << " boxes, ours "
-            << t.ours << "; matched (IoU>=0.9) " << t.matched << " = " << matched << "%, extra " << t.extra << " = "
-            << extra << "%, identical box sets on " << t.identical_images << "/" << t.images << " images\n";
+  std::cout << "[ figures  ] " << what << ": " << t.images << " images, OpenCV " << t.reference
+            << " boxes, ours " << t.ours << "; matched (IoU>=0.9) " << t.matched << " = " << matched
+            << "%, extra " << t.extra << " = " << extra << "%, identical box sets on "
+            << t.identical_images << "/" << t.images << " images\n";
   EXPECT_GT(t.reference, 0) << what << ": OpenCV found nothing; the comparison would be empty";
   EXPECT_GE(matched, 95.0) << what;
   EXPECT_LE(extra, 5.0) << what;
@@ -82,7 +83,8 @@ TEST_P(DetectParity, SameFacesAsOpenCV) {
 
     // Before grouping too, where any difference in a single window would show.
     params.min_neighbors = 0;
-    theirs.detectMultiScale(gray, reference, params.scale_factor, 0, 0, cv::Size(params.min_size, params.min_size));
+    theirs.detectMultiScale(gray, reference, params.scale_factor, 0, 0,
+                            cv::Size(params.min_size, params.min_size));
     tally(ours.detect(testing::as_view(gray), params), reference, candidates);
   }
   check(name + " grouped (minNeighbors 3)", grouped);
@@ -90,8 +92,8 @@ TEST_P(DetectParity, SameFacesAsOpenCV) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cascades, DetectParity,
-                         ::testing::Values("haarcascade_frontalface_default", "haarcascade_frontalface_alt2",
-                                           "haarcascade_eye"));
+                         ::testing::Values("haarcascade_frontalface_default",
+                                           "haarcascade_frontalface_alt2", "haarcascade_eye"));
 
 }  // namespace
 }  // namespace facegender

@@ -13,10 +13,14 @@ namespace {
 
 int cv_code(PixelFormat format) {
   switch (format) {
-    case PixelFormat::RGB8: return cv::COLOR_RGB2GRAY;
-    case PixelFormat::BGR8: return cv::COLOR_BGR2GRAY;
-    case PixelFormat::RGBA8: return cv::COLOR_RGBA2GRAY;
-    case PixelFormat::Gray8: break;
+    case PixelFormat::RGB8:
+      return cv::COLOR_RGB2GRAY;
+    case PixelFormat::BGR8:
+      return cv::COLOR_BGR2GRAY;
+    case PixelFormat::RGBA8:
+      return cv::COLOR_RGBA2GRAY;
+    case PixelFormat::Gray8:
+      break;
   }
   return -1;
 }
@@ -25,8 +29,8 @@ TEST(GrayParity, IdenticalToCvtColorOnRandomImages) {
   std::mt19937 rng(31);
   int images = 0;
   for (PixelFormat format : {PixelFormat::RGB8, PixelFormat::BGR8, PixelFormat::RGBA8}) {
-    for (const auto& [w, h, pad] : {std::tuple{1, 1, 0}, std::tuple{17, 9, 3}, std::tuple{640, 480, 0},
-                                   std::tuple{333, 251, 7}}) {
+    for (const auto& [w, h, pad] : {std::tuple{1, 1, 0}, std::tuple{17, 9, 3},
+                                    std::tuple{640, 480, 0}, std::tuple{333, 251, 7}}) {
       const auto image = testing::random_image(rng, w, h, format, pad);
       cv::Mat expected;
       cv::cvtColor(testing::as_mat(image.view()), expected, cv_code(format));
@@ -36,7 +40,8 @@ TEST(GrayParity, IdenticalToCvtColorOnRandomImages) {
       ++images;
     }
   }
-  std::cout << "[ figures  ] grayscale vs cvtColor: " << images << " random images, max abs diff 0\n";
+  std::cout << "[ figures  ] grayscale vs cvtColor: " << images
+            << " random images, max abs diff 0\n";
 }
 
 TEST(GrayParity, IdenticalToCvtColorOnPhotos) {

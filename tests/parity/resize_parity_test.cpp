@@ -17,9 +17,10 @@ struct Sizes {
   int src_w, src_h, dst_w, dst_h;
 };
 
-const std::vector<Sizes> kShrinks = {{640, 480, 320, 240}, {640, 480, 100, 75}, {200, 200, 100, 100},
-                                     {200, 200, 80, 80},   {333, 251, 97, 61},  {168, 168, 100, 100},
-                                     {101, 101, 100, 100}, {45, 31, 1, 1},      {640, 480, 582, 436}};
+const std::vector<Sizes> kShrinks = {
+    {640, 480, 320, 240}, {640, 480, 100, 75}, {200, 200, 100, 100},
+    {200, 200, 80, 80},   {333, 251, 97, 61},  {168, 168, 100, 100},
+    {101, 101, 100, 100}, {45, 31, 1, 1},      {640, 480, 582, 436}};
 const std::vector<Sizes> kGrowths = {{42, 42, 100, 100}, {80, 80, 100, 100}, {17, 9, 64, 33},
                                      {3, 2, 100, 100},   {1, 1, 5, 5},       {99, 100, 100, 100}};
 
@@ -56,8 +57,9 @@ void compare(const ImageView& gray, const Sizes& s, Worst& worst) {
 }
 
 void print(const char* what, const Worst& worst) {
-  std::cout << "[ figures  ] resize on " << what << ": max abs diff vs INTER_LINEAR_EXACT " << worst.linear_exact
-            << ", vs INTER_LINEAR " << worst.linear << ", area vs INTER_AREA " << worst.area << "\n";
+  std::cout << "[ figures  ] resize on " << what << ": max abs diff vs INTER_LINEAR_EXACT "
+            << worst.linear_exact << ", vs INTER_LINEAR " << worst.linear << ", area vs INTER_AREA "
+            << worst.area << "\n";
 }
 
 TEST(ResizeParity, MatchesOpenCVOnRandomImages) {
@@ -80,7 +82,8 @@ TEST(ResizeParity, MatchesOpenCVOnPhotos) {
     cv::Mat gray = cv::imread(path, cv::IMREAD_GRAYSCALE);
     ASSERT_FALSE(gray.empty()) << path;
     const ImageView view = testing::as_view(gray);
-    for (const auto& [num, den] : {std::pair{1, 2}, std::pair{1, 3}, std::pair{5, 7}, std::pair{10, 11}, std::pair{3, 2}}) {
+    for (const auto& [num, den] :
+         {std::pair{1, 2}, std::pair{1, 3}, std::pair{5, 7}, std::pair{10, 11}, std::pair{3, 2}}) {
       compare(view, {gray.cols, gray.rows, gray.cols * num / den, gray.rows * num / den}, worst);
     }
   }

@@ -12,14 +12,15 @@
 namespace facegender {
 namespace {
 
-std::optional<double> roll_of_largest_face(const Cascade& faces, const Cascade& eyes, const cv::Mat& gray,
-                                           double angle) {
+std::optional<double> roll_of_largest_face(const Cascade& faces, const Cascade& eyes,
+                                           const cv::Mat& gray, double angle) {
   // getRotationMatrix2D turns counter-clockwise for positive angles; our roll
   // is positive clockwise.
-  const cv::Point2f centre(static_cast<float>(gray.cols) / 2.0f, static_cast<float>(gray.rows) / 2.0f);
+  const cv::Point2f centre(static_cast<float>(gray.cols) / 2.0f,
+                           static_cast<float>(gray.rows) / 2.0f);
   cv::Mat rotated;
-  cv::warpAffine(gray, rotated, cv::getRotationMatrix2D(centre, -angle, 1.0), gray.size(), cv::INTER_LINEAR,
-                 cv::BORDER_REPLICATE);
+  cv::warpAffine(gray, rotated, cv::getRotationMatrix2D(centre, -angle, 1.0), gray.size(),
+                 cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   FaceSearch search;
   search.detect.min_size = 80;
   const std::vector<Box> found = find_faces(faces, testing::as_view(rotated), search);
@@ -28,7 +29,8 @@ std::optional<double> roll_of_largest_face(const Cascade& faces, const Cascade& 
 }
 
 TEST(EyeRoll, FollowsARotatedFace) {
-  const Cascade faces = Cascade::from_file(testing::cascade_json("haarcascade_frontalface_default"));
+  const Cascade faces =
+      Cascade::from_file(testing::cascade_json("haarcascade_frontalface_default"));
   const Cascade eyes = Cascade::from_file(testing::cascade_json("haarcascade_eye"));
   int measured = 0;
   int within = 0;
@@ -42,11 +44,12 @@ TEST(EyeRoll, FollowsARotatedFace) {
       ++measured;
       const double error = std::abs(*turned - *upright - angle);
       within += error <= 5.0;
-      std::cout << "[ figures  ] " << path.substr(path.rfind('/') + 1) << " turned " << angle << ": roll "
-                << *upright << " -> " << *turned << " (error " << error << ")\n";
+      std::cout << "[ figures  ] " << path.substr(path.rfind('/') + 1) << " turned " << angle
+                << ": roll " << *upright << " -> " << *turned << " (error " << error << ")\n";
     }
   }
-  std::cout << "[ figures  ] eye-line roll: " << within << "/" << measured << " turns followed within 5 degrees\n";
+  std::cout << "[ figures  ] eye-line roll: " << within << "/" << measured
+            << " turns followed within 5 degrees\n";
   EXPECT_GE(measured, 8) << "too few faces with two eyes found to judge the roll estimate";
   EXPECT_GE(within, measured * 3 / 4);
 }

@@ -8,7 +8,8 @@
 
 namespace facegender::testing {
 
-RandomImage random_image(std::mt19937& rng, int width, int height, PixelFormat format, int row_padding) {
+RandomImage random_image(std::mt19937& rng, int width, int height, PixelFormat format,
+                         int row_padding) {
   const std::size_t stride = static_cast<std::size_t>(width) * channels(format) + row_padding;
   RandomImage image{std::vector<std::uint8_t>(stride * height), width, height, format, stride};
   std::uniform_int_distribution<int> byte(0, 255);
@@ -31,15 +32,16 @@ Image smooth_random_gray(std::mt19937& rng, int width, int height) {
 }
 
 cv::Mat as_mat(const ImageView& view) {
-  return cv::Mat(view.height(), view.width(), CV_8UC(view.channels()), const_cast<std::uint8_t*>(view.row(0)),
-                 view.stride());
+  return cv::Mat(view.height(), view.width(), CV_8UC(view.channels()),
+                 const_cast<std::uint8_t*>(view.row(0)), view.stride());
 }
 
 ImageView as_view(const cv::Mat& mat) {
   const PixelFormat format = mat.channels() == 1 ? PixelFormat::Gray8 : PixelFormat::BGR8;
-  const std::size_t bytes = mat.step[0] * static_cast<std::size_t>(mat.rows - 1) + mat.cols * mat.elemSize();
-  return ImageView(std::span<const std::uint8_t>(mat.ptr<std::uint8_t>(0), bytes), mat.cols, mat.rows, format,
-                   mat.step[0]);
+  const std::size_t bytes =
+      mat.step[0] * static_cast<std::size_t>(mat.rows - 1) + mat.cols * mat.elemSize();
+  return ImageView(std::span<const std::uint8_t>(mat.ptr<std::uint8_t>(0), bytes), mat.cols,
+                   mat.rows, format, mat.step[0]);
 }
 
 int max_abs_diff(const cv::Mat& a, const cv::Mat& b) {
@@ -64,7 +66,11 @@ std::vector<std::string> face_photos() {
   return photos;
 }
 
-std::string cascade_json(const std::string& name) { return std::string(FACEGENDER_CASCADE_DIR) + "/" + name + ".json"; }
-std::string cascade_xml(const std::string& name) { return std::string(FACEGENDER_OPENCV_CASCADES) + "/" + name + ".xml"; }
+std::string cascade_json(const std::string& name) {
+  return std::string(FACEGENDER_CASCADE_DIR) + "/" + name + ".json";
+}
+std::string cascade_xml(const std::string& name) {
+  return std::string(FACEGENDER_OPENCV_CASCADES) + "/" + name + ".xml";
+}
 
 }  // namespace facegender::testing

@@ -22,13 +22,14 @@ struct RandomImage {
   std::size_t stride;
   ImageView view() const { return ImageView(bytes, width, height, format, stride); }
 };
-RandomImage random_image(std::mt19937& rng, int width, int height, PixelFormat format, int row_padding = 0);
+RandomImage random_image(std::mt19937& rng, int width, int height, PixelFormat format,
+                         int row_padding = 0);
 
 // Smooth random content (a few blurred blobs) so resizes see photo-like data.
 Image smooth_random_gray(std::mt19937& rng, int width, int height);
 
 cv::Mat as_mat(const ImageView& view);  // shares memory
-ImageView as_view(const cv::Mat& mat);   // Gray8 (CV_8UC1) or BGR8 (CV_8UC3); shares memory
+ImageView as_view(const cv::Mat& mat);  // Gray8 (CV_8UC1) or BGR8 (CV_8UC3); shares memory
 
 // Largest absolute difference between two same-sized single-channel images.
 int max_abs_diff(const cv::Mat& a, const cv::Mat& b);

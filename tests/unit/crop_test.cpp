@@ -23,13 +23,15 @@ TEST(SquareCrop, InsideTheImageIsTheSubImage) {
   ASSERT_EQ(crop.width(), 12);
   ASSERT_EQ(crop.height(), 12);
   for (int y = 0; y < 12; ++y) {
-    for (int x = 0; x < 12; ++x) ASSERT_EQ(crop.row(y)[x], image.row(3 + y)[8 + x]) << x << "," << y;
+    for (int x = 0; x < 12; ++x)
+      ASSERT_EQ(crop.row(y)[x], image.row(3 + y)[8 + x]) << x << "," << y;
   }
 }
 
 TEST(SquareCrop, UsesTheLongerSideAndKeepsTheCentre) {
   const Image image = ramp(100, 100);
-  const Image crop = square_crop(image.view(), {40, 30, 10, 20}, 0.0);  // 20x20 around centre (45, 40)
+  const Image crop =
+      square_crop(image.view(), {40, 30, 10, 20}, 0.0);  // 20x20 around centre (45, 40)
   ASSERT_EQ(crop.width(), 20);
   EXPECT_EQ(crop.row(0)[0], image.row(30)[35]);
   EXPECT_EQ(crop.row(19)[19], image.row(49)[54]);
@@ -58,14 +60,15 @@ TEST(SquareCrop, RejectsBadBoxesAndMargins) {
   EXPECT_THROW(square_crop(image.view(), {0, 0, 5, 5}, -0.1), InputError);
   EXPECT_THROW(square_crop(image.view(), {0, 0, 2000000000, 5}, 0.1), InputError);
   std::vector<std::uint8_t> rgb(20 * 20 * 3);
-  EXPECT_THROW(square_crop(ImageView(rgb, 20, 20, PixelFormat::RGB8), {0, 0, 5, 5}, 0.1), InputError);
+  EXPECT_THROW(square_crop(ImageView(rgb, 20, 20, PixelFormat::RGB8), {0, 0, 5, 5}, 0.1),
+               InputError);
 }
 
 TEST(CropFace, ResizesTheSquareToTheGeometrySize) {
   const Image image = ramp(300, 200);
   const CropGeometry geometry{0.2, 100, 80};
-  const Image big = crop_face(image.view(), {100, 50, 120, 120}, geometry);   // shrinks 168 -> 100
-  const Image small = crop_face(image.view(), {100, 50, 30, 30}, geometry);   // grows 42 -> 100
+  const Image big = crop_face(image.view(), {100, 50, 120, 120}, geometry);  // shrinks 168 -> 100
+  const Image small = crop_face(image.view(), {100, 50, 30, 30}, geometry);  // grows 42 -> 100
   EXPECT_EQ(big.width(), 100);
   EXPECT_EQ(small.height(), 100);
   EXPECT_THROW(crop_face(image.view(), {100, 50, 30, 30}, CropGeometry{0.2, 100, 120}), InputError);

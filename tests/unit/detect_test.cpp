@@ -1,8 +1,9 @@
+#include "facegender/detect.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "facegender/detect.hpp"
 #include "test_support.hpp"
 
 namespace facegender {
@@ -12,17 +13,21 @@ namespace {
 // half is much brighter than the left: a vertical dark-to-bright edge.
 std::string edge_cascade(const std::string& extra_feature_fields = "", int right_child = -1) {
   return R"({"format":"facegender-haar-cascade/1","window":[8,8],
-    "stages":[{"threshold":0.0,"trees":[{"nodes":[[0,)" + std::to_string(right_child) + R"(,0,0.9]],"leaves":[-1.0,1.0]}]}],
-    "features":[{"rects":[[0,0,8,8,-1.0],[4,0,4,8,2.0]])" + extra_feature_fields + "}]}";
+    "stages":[{"threshold":0.0,"trees":[{"nodes":[[0,)" +
+         std::to_string(right_child) + R"(,0,0.9]],"leaves":[-1.0,1.0]}]}],
+    "features":[{"rects":[[0,0,8,8,-1.0],[4,0,4,8,2.0]])" +
+         extra_feature_fields + "}]}";
 }
 
 // Noise around `left` on the left of column `edge_x`, around `right` after it.
-Image edge_image(int width, int height, int edge_x, int left, int right, unsigned seed, int noise_level = 15) {
+Image edge_image(int width, int height, int edge_x, int left, int right, unsigned seed,
+                 int noise_level = 15) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> noise(-noise_level, noise_level);
   Image image(width, height, PixelFormat::Gray8);
   for (int y = 0; y < height; ++y) {
-    for (int x = 0; x < width; ++x) image.row(y)[x] = static_cast<std::uint8_t>((x < edge_x ? left : right) + noise(rng));
+    for (int x = 0; x < width; ++x)
+      image.row(y)[x] = static_cast<std::uint8_t>((x < edge_x ? left : right) + noise(rng));
   }
   return image;
 }
@@ -45,7 +50,8 @@ TEST(Cascade, IgnoresTheMirroredEdgeAndFlatImages) {
   const Image mirrored = edge_image(120, 90, 60, 220, 30, 2);
   EXPECT_TRUE(cascade.detect(mirrored.view(), DetectParams{}).empty());
   const std::vector<std::uint8_t> flat(50 * 50, 128);
-  EXPECT_TRUE(cascade.detect_candidates(ImageView(flat, 50, 50, PixelFormat::Gray8), DetectParams{}).empty());
+  EXPECT_TRUE(cascade.detect_candidates(ImageView(flat, 50, 50, PixelFormat::Gray8), DetectParams{})
+                  .empty());
 }
 
 TEST(Cascade, MinAndMaxSizeBoundTheWindows) {
@@ -91,8 +97,8 @@ TEST(Cascade, RejectsBadImagesAndParameters) {
 }
 
 TEST(GroupRectangles, MergesClustersAndDropsWeakOnes) {
-  const std::vector<Box> boxes = {{10, 10, 20, 20}, {11, 10, 20, 20}, {10, 11, 20, 20}, {12, 12, 21, 21},
-                                  {100, 100, 20, 20}};
+  const std::vector<Box> boxes = {
+      {10, 10, 20, 20}, {11, 10, 20, 20}, {10, 11, 20, 20}, {12, 12, 21, 21}, {100, 100, 20, 20}};
   const std::vector<Box> grouped = group_rectangles(boxes, 3);
   ASSERT_EQ(grouped.size(), 1u);
   EXPECT_EQ(grouped[0], (Box{11, 11, 20, 20}));  // means 10.75, 10.75, 20.25, 20.25 rounded
@@ -114,7 +120,8 @@ TEST(FindFaces, MapsBoxesBackFromShrunkAndPaddedSearches) {
   // Noise-free: replicated noise in the padding would make (legitimate) edges
   // of its own for this toy cascade.
   const Image image = edge_image(400, 300, 200, 30, 220, 4, 0);
-  for (const FaceSearch search : {FaceSearch{{}, 0.0, 100}, FaceSearch{{}, 0.25, 0}, FaceSearch{{}, 0.25, 150}}) {
+  for (const FaceSearch search :
+       {FaceSearch{{}, 0.0, 100}, FaceSearch{{}, 0.25, 0}, FaceSearch{{}, 0.25, 150}}) {
     const std::vector<Box> boxes = find_faces(cascade, image.view(), search);
     ASSERT_FALSE(boxes.empty()) << search.pad_fraction << " " << search.max_side;
     for (std::size_t i = 0; i < boxes.size(); ++i) {

@@ -9,10 +9,12 @@
 namespace facegender {
 namespace {
 
-// Reference: BT.601 in double precision. The core's 14-bit fixed point may
+// Reference: BT.601 in double precision. The core's 15-bit fixed point may
 // differ from it by at most one grey level (it matches OpenCV exactly; the
 // parity suite checks that).
-int reference_luma(int r, int g, int b) { return static_cast<int>(std::lround(0.299 * r + 0.587 * g + 0.114 * b)); }
+int reference_luma(int r, int g, int b) {
+  return static_cast<int>(std::lround(0.299 * r + 0.587 * g + 0.114 * b));
+}
 
 TEST(Gray, PrimariesAndExtremes) {
   const std::vector<std::uint8_t> rgb = {0, 0, 0, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255};
@@ -26,7 +28,8 @@ TEST(Gray, PrimariesAndExtremes) {
 
 TEST(Gray, EveryFormatWithinOneLevelOfDoubleReference) {
   std::mt19937 rng(7);
-  for (PixelFormat format : {PixelFormat::RGB8, PixelFormat::BGR8, PixelFormat::RGBA8, PixelFormat::Gray8}) {
+  for (PixelFormat format :
+       {PixelFormat::RGB8, PixelFormat::BGR8, PixelFormat::RGBA8, PixelFormat::Gray8}) {
     const auto image = testing::random_image(rng, 37, 23, format, 5);
     const ImageView view = image.view();
     const Image gray = to_gray(view);
@@ -38,7 +41,8 @@ TEST(Gray, EveryFormatWithinOneLevelOfDoubleReference) {
         } else if (format == PixelFormat::BGR8) {
           expected = reference_luma(view.at(x, y, 2), view.at(x, y, 1), view.at(x, y, 0));
         }
-        ASSERT_LE(std::abs(gray.row(y)[x] - expected), 1) << to_string(format) << " at " << x << "," << y;
+        ASSERT_LE(std::abs(gray.row(y)[x] - expected), 1)
+            << to_string(format) << " at " << x << "," << y;
       }
     }
   }

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "facegender/image.hpp"
+
+#include <gtest/gtest.h>
 
 namespace facegender {
 namespace {

@@ -1,8 +1,8 @@
+#include "facegender/postprocess.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-
-#include "facegender/postprocess.hpp"
 
 namespace facegender {
 namespace {

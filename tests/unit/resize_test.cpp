@@ -50,15 +50,17 @@ struct SizePair {
 
 TEST(ResizeArea, MatchesNaiveReferenceOnRandomImages) {
   std::mt19937 rng(11);
-  for (const SizePair s : {SizePair{64, 48, 32, 24}, SizePair{101, 77, 40, 31}, SizePair{200, 200, 100, 100},
-                           SizePair{33, 17, 33, 17}, SizePair{640, 480, 80, 80}, SizePair{9, 7, 1, 1}}) {
+  for (const SizePair s :
+       {SizePair{64, 48, 32, 24}, SizePair{101, 77, 40, 31}, SizePair{200, 200, 100, 100},
+        SizePair{33, 17, 33, 17}, SizePair{640, 480, 80, 80}, SizePair{9, 7, 1, 1}}) {
     const auto image = testing::random_image(rng, s.src_w, s.src_h, PixelFormat::Gray8, 3);
     const Image out = resize_area(image.view(), s.dst_w, s.dst_h);
     for (int y = 0; y < s.dst_h; ++y) {
       for (int x = 0; x < s.dst_w; ++x) {
         const double expected = reference_area(image.view(), s.dst_w, s.dst_h, x, y);
         ASSERT_LE(std::abs(out.row(y)[x] - expected), 0.5 + 1e-9)
-            << s.src_w << "x" << s.src_h << " -> " << s.dst_w << "x" << s.dst_h << " at " << x << "," << y;
+            << s.src_w << "x" << s.src_h << " -> " << s.dst_w << "x" << s.dst_h << " at " << x
+            << "," << y;
       }
     }
   }
@@ -73,15 +75,17 @@ TEST(ResizeArea, HalvingAveragesBlocks) {
 
 TEST(ResizeBilinear, MatchesNaiveReferenceWithinOneLevel) {
   std::mt19937 rng(12);
-  for (const SizePair s : {SizePair{20, 15, 80, 80}, SizePair{64, 48, 100, 75}, SizePair{100, 100, 91, 91},
-                           SizePair{7, 5, 30, 21}, SizePair{1, 1, 4, 3}, SizePair{640, 480, 213, 160}}) {
+  for (const SizePair s :
+       {SizePair{20, 15, 80, 80}, SizePair{64, 48, 100, 75}, SizePair{100, 100, 91, 91},
+        SizePair{7, 5, 30, 21}, SizePair{1, 1, 4, 3}, SizePair{640, 480, 213, 160}}) {
     const auto image = testing::random_image(rng, s.src_w, s.src_h, PixelFormat::Gray8);
     const Image out = resize_bilinear(image.view(), s.dst_w, s.dst_h);
     for (int y = 0; y < s.dst_h; ++y) {
       for (int x = 0; x < s.dst_w; ++x) {
         const double expected = reference_bilinear(image.view(), s.dst_w, s.dst_h, x, y);
         ASSERT_LE(std::abs(out.row(y)[x] - expected), 1.0)
-            << s.src_w << "x" << s.src_h << " -> " << s.dst_w << "x" << s.dst_h << " at " << x << "," << y;
+            << s.src_w << "x" << s.src_h << " -> " << s.dst_w << "x" << s.dst_h << " at " << x
+            << "," << y;
       }
     }
   }

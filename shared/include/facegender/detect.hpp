@@ -24,7 +24,7 @@ struct DetectParams {
 struct CascadeData;
 
 class Cascade {
-public:
+ public:
   // Throws InputError naming `source` when the JSON is malformed or uses
   // features this detector does not support (tilted Haar features).
   static Cascade from_json(std::string_view json, const std::string& source);
@@ -39,7 +39,7 @@ public:
   // Candidates grouped like detectMultiScale (groupRectangles, eps 0.2).
   std::vector<Box> detect(const ImageView& gray, const DetectParams& params) const;
 
-private:
+ private:
   explicit Cascade(std::shared_ptr<const CascadeData> data);
   std::shared_ptr<const CascadeData> data_;
 };

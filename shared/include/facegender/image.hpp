@@ -14,7 +14,7 @@ namespace facegender {
 // Any invalid input to the core raises this, with a message that names the
 // argument and the problem.
 class InputError : public std::invalid_argument {
-public:
+ public:
   using std::invalid_argument::invalid_argument;
 };
 
@@ -26,7 +26,7 @@ const char* to_string(PixelFormat format);
 // A non-owning view of 8-bit pixels. `stride` is bytes per row (>= width *
 // channels); rows may be padded, as canvas and OpenCV buffers sometimes are.
 class ImageView {
-public:
+ public:
   // Throws InputError for non-positive sizes, a stride shorter than a row, a
   // byte count that overflows, or a buffer smaller than the image.
   ImageView(std::span<const std::uint8_t> pixels, int width, int height, PixelFormat format,
@@ -40,7 +40,7 @@ public:
   const std::uint8_t* row(int y) const { return data_ + static_cast<std::size_t>(y) * stride_; }
   std::uint8_t at(int x, int y, int c = 0) const { return row(y)[x * channels() + c]; }
 
-private:
+ private:
   const std::uint8_t* data_;
   int width_;
   int height_;
@@ -50,7 +50,7 @@ private:
 
 // An owning, tightly packed image.
 class Image {
-public:
+ public:
   Image() = default;
   Image(int width, int height, PixelFormat format);  // zero-filled; validated like ImageView
 
@@ -62,12 +62,14 @@ public:
   std::size_t stride() const { return static_cast<std::size_t>(width_) * channels(); }
 
   std::uint8_t* row(int y) { return pixels_.data() + static_cast<std::size_t>(y) * stride(); }
-  const std::uint8_t* row(int y) const { return pixels_.data() + static_cast<std::size_t>(y) * stride(); }
+  const std::uint8_t* row(int y) const {
+    return pixels_.data() + static_cast<std::size_t>(y) * stride();
+  }
   std::span<std::uint8_t> pixels() { return pixels_; }
   std::span<const std::uint8_t> pixels() const { return pixels_; }
   ImageView view() const;
 
-private:
+ private:
   int width_ = 0;
   int height_ = 0;
   PixelFormat format_ = PixelFormat::Gray8;

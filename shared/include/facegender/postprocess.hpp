@@ -27,7 +27,8 @@ struct Prediction {
 
 // Picks the most probable class. Throws InputError when the sizes disagree or
 // a probability is not finite.
-Prediction predict(std::span<const float> probabilities, const std::vector<std::string>& class_names);
+Prediction predict(std::span<const float> probabilities,
+                   const std::vector<std::string>& class_names);
 
 // What the core needs to know about a model, from its ONNX metadata_props.
 struct ModelSpec {

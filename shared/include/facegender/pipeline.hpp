@@ -1,0 +1,27 @@
+// The whole per-frame path from pixels to model input, as one call: what the
+// browser runs on every frame and the native classifier on every photo.
+#pragma once
+
+#include <vector>
+
+#include "facegender/detect.hpp"
+#include "facegender/preprocess.hpp"
+
+namespace facegender {
+
+struct FaceBatch {
+  std::vector<Box> boxes;     // in the frame's pixels, largest first
+  std::vector<float> tensor;  // boxes.size() x 1 x input x input, NCHW
+  int input = 0;              // side of each model input
+};
+
+// Throws InputError when the geometry cannot produce a model input, so a bad
+// geometry fails on every frame, not only on frames with a face.
+void validate(const CropGeometry& geometry);
+
+// frame (any format) -> gray -> find_faces -> crop_face -> center_crop ->
+// to_tensor, batched.
+FaceBatch prepare_faces(const Cascade& faces, const ImageView& frame, const FaceSearch& search,
+                        const CropGeometry& geometry, const Normalization& normalization);
+
+}  // namespace facegender

@@ -1,0 +1,39 @@
+#include "facegender/pipeline.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace facegender {
+
+void validate(const CropGeometry& geometry) {
+  if (geometry.input <= 0 || geometry.input > geometry.size) {
+    throw InputError("crop geometry: model input " + std::to_string(geometry.input) +
+                     " must be positive and at most the crop size " +
+                     std::to_string(geometry.size));
+  }
+  if (!(geometry.margin >= 0.0 && geometry.margin <= 4.0)) {
+    throw InputError("crop geometry: margin " + std::to_string(geometry.margin) +
+                     " is outside [0, 4]");
+  }
+}
+
+FaceBatch prepare_faces(const Cascade& faces, const ImageView& frame, const FaceSearch& search,
+                        const CropGeometry& geometry, const Normalization& normalization) {
+  validate(geometry);
+  const Image gray = to_gray(frame);
+  FaceBatch batch;
+  batch.input = geometry.input;
+  batch.boxes = find_faces(faces, gray.view(), search);
+  const std::size_t plane =
+      static_cast<std::size_t>(geometry.input) * static_cast<std::size_t>(geometry.input);
+  batch.tensor.resize(batch.boxes.size() * plane);
+  for (std::size_t i = 0; i < batch.boxes.size(); ++i) {
+    const Image crop = crop_face(gray.view(), batch.boxes[i], geometry);
+    const Image input = center_crop(crop.view(), geometry.input);
+    to_tensor(input.view(), normalization,
+              std::span<float>(batch.tensor).subspan(i * plane, plane));
+  }
+  return batch;
+}
+
+}  // namespace facegender
