@@ -1,0 +1,85 @@
+// Types of the embind API in facegender_wasm.mjs (see wasm-client/README.md).
+// Pixel buffers are tightly packed, row-major, 8 bits per channel; every
+// function copies its inputs and returns fresh arrays. Bad input throws an
+// Error named "InputError" with the core's message; a JS value of the wrong
+// kind throws a TypeError.
+
+export type Pixels = Uint8Array | Uint8ClampedArray | number[];
+export type PixelFormat = 'gray' | 'rgb' | 'bgr' | 'rgba';
+
+export interface Box { x: number; y: number; width: number; height: number; }
+
+/** Like cv::CascadeClassifier::detectMultiScale's parameters; omitted fields keep the defaults. */
+export interface DetectParams {
+  scaleFactor?: number;   // 1.1
+  minNeighbors?: number;  // 3
+  minSize?: number;       // 0 = the cascade's window
+  maxSize?: number;       // 0 = the image
+}
+
+export interface FaceSearch extends DetectParams {
+  padFraction?: number;   // 0: pad each side by this fraction of the longer side
+  maxSide?: number;       // 0: detect on a copy at most this large (0 = never shrink)
+}
+
+export interface CropGeometry {
+  margin?: number;  // 0.2, fraction of the box's longer side added on each side
+  size?: number;    // 100, the square crop's side
+  input?: number;   // 80, the model's input side (centre of the crop)
+}
+
+export interface Normalization { mean?: number; std?: number; }  // 0, 1
+
+export interface FaceInputs {
+  boxes: Box[];                           // largest first
+  tensor: Float32Array;                   // N x 1 x input x input
+  dims: [number, 1, number, number];
+}
+
+export interface Prediction { classIndex: number; className: string; confidence: number; label: string; }
+
+export interface ModelSpec {
+  classNames: string[];
+  crop: Required<CropGeometry>;
+  normalization: Required<Normalization>;
+}
+
+export interface Cascade {
+  readonly windowWidth: number;
+  readonly windowHeight: number;
+  readonly stageCount: number;
+  detect(gray: Pixels, width: number, height: number, params: DetectParams | null | undefined): Box[];
+  detectCandidates(gray: Pixels, width: number, height: number, params: DetectParams | null | undefined): Box[];
+  /** Frees the C++ object; call when done. */
+  delete(): void;
+}
+
+export interface FaceGender {
+  coreVersion(): string;
+
+  toGray(pixels: Pixels, width: number, height: number): Uint8Array;  // RGBA in
+  toGray(pixels: Pixels, width: number, height: number, format: PixelFormat): Uint8Array;
+  resize(gray: Pixels, width: number, height: number, newWidth: number, newHeight: number): Uint8Array;
+  resizeArea(gray: Pixels, width: number, height: number, newWidth: number, newHeight: number): Uint8Array;
+  resizeBilinear(gray: Pixels, width: number, height: number, newWidth: number, newHeight: number): Uint8Array;
+  squareCrop(gray: Pixels, width: number, height: number, box: Box, margin: number):
+      { pixels: Uint8Array; width: number; height: number };
+  cropFace(gray: Pixels, width: number, height: number, box: Box, geometry: CropGeometry | null | undefined): Uint8Array;
+  centerCrop(gray: Pixels, width: number, height: number, size: number): Uint8Array;
+  toTensor(gray: Pixels, width: number, height: number, normalization: Normalization | null | undefined): Float32Array;
+
+  Cascade: { fromJson(text: string, sourceName: string): Cascade };
+  findFaces(cascade: Cascade, gray: Pixels, width: number, height: number, search: FaceSearch | null | undefined): Box[];
+  estimateRoll(eyes: Cascade, gray: Pixels, width: number, height: number, face: Box): number | null;
+  faceInputs(faces: Cascade, rgba: Pixels, width: number, height: number, search: FaceSearch | null,
+             geometry: CropGeometry | null, normalization: Normalization | null): FaceInputs;
+
+  softmax(logits: Float32Array | Float64Array | number[]): Float32Array;
+  formatLabel(className: string, probability: number): string;
+  predict(probabilities: Float32Array | Float64Array | number[], classNames: string[]): Prediction;
+  parseModelSpec(metadata: Record<string, unknown> | Map<string, unknown>): ModelSpec;
+}
+
+export default function createFaceGender(moduleOverrides?: { wasmBinary?: ArrayBuffer | Uint8Array;
+                                                            locateFile?: (path: string, prefix: string) => string;
+                                                          }): Promise<FaceGender>;

@@ -1,0 +1,495 @@
+// Embind API of the facegender core for the browser (and node).
+//
+// Thin on purpose: every function converts JS values (typed arrays, plain
+// objects, numbers) to core types, calls the core and converts the result
+// back. faceInputs is the core's prepare_faces (gray -> find_faces ->
+// crop_face -> center_crop -> to_tensor), the same path the native tools use.
+//
+// Errors: the core's facegender::InputError reaches JS as an Error whose name
+// is "InputError" and whose message is the core's; a JS value of the wrong
+// kind (a string for a width, a Float32Array for pixels) raises a TypeError.
+// A JS exception thrown from C++ would skip the destructors of the C++ frames
+// it crosses, embind's own included (leaking the emval handles of the
+// arguments, and with them the caller's pixel arrays), so the functions
+// *return* the Error object instead and js/post.js wraps every exported
+// function to throw it.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <new>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "facegender/detect.hpp"
+#include "facegender/image.hpp"
+#include "facegender/pipeline.hpp"
+#include "facegender/postprocess.hpp"
+#include "facegender/preprocess.hpp"
+
+using emscripten::val;
+
+namespace {
+
+namespace fg = facegender;
+
+// A JS argument of the wrong type: becomes a JS TypeError.
+class ArgumentTypeError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+val make_error(const char* constructor, const std::string& message, const char* name) {
+  val error = val::global(constructor).new_(val(message));
+  if (name != nullptr) error.set("name", val(name));
+  return error;
+}
+
+// Runs `body`, turning a C++ exception into the JS Error returned in place
+// of the result (js/post.js throws it).
+template <class Body>
+val guarded(Body&& body) {
+  try {
+    return body();
+  } catch (const ArgumentTypeError& e) {
+    return make_error("TypeError", e.what(), nullptr);
+  } catch (const fg::InputError& e) {
+    return make_error("Error", e.what(), "InputError");
+  } catch (const std::bad_alloc&) {
+    return make_error("RangeError", "facegender: out of memory", nullptr);
+  } catch (const std::exception& e) {
+    return make_error("Error", e.what(), nullptr);
+  } catch (...) {
+    return make_error("Error", "facegender: unknown C++ exception", nullptr);
+  }
+}
+
+// ---- JS -> C++ -------------------------------------------------------------
+
+std::string type_of(const val& v) {
+  if (v.isNull()) return "null";
+  if (v.isArray()) return "Array";
+  if (v.instanceof
+      (val::global("ArrayBuffer")) || val::global("ArrayBuffer").call<bool>("isView", v))
+    return v["constructor"]["name"].as<std::string>();
+  return v.typeOf().as<std::string>();
+}
+
+bool is_number(const val& v) {
+  return v.typeOf().as<std::string>() == "number";
+}
+
+double number_arg(const val& v, const std::string& name) {
+  if (!is_number(v)) throw ArgumentTypeError(name + " must be a number, got " + type_of(v));
+  return v.as<double>();
+}
+
+int int_arg(const val& v, const std::string& name) {
+  const double d = number_arg(v, name);
+  if (!(std::trunc(d) == d) || d < -2147483648.0 || d > 2147483647.0)
+    throw ArgumentTypeError(name + " must be a 32-bit integer, got " +
+                            v.call<std::string>("toString"));
+  return static_cast<int>(d);
+}
+
+std::string string_arg(const val& v, const std::string& name) {
+  if (v.typeOf().as<std::string>() != "string")
+    throw ArgumentTypeError(name + " must be a string, got " + type_of(v));
+  return v.as<std::string>();
+}
+
+bool is_object(const val& v) {
+  return !v.isNull() && !v.isUndefined() && v.typeOf().as<std::string>() == "object";
+}
+
+// An options object: undefined/null mean "all defaults"; otherwise an object.
+bool options_arg(const val& v, const std::string& name) {
+  if (v.isUndefined() || v.isNull()) return false;
+  if (!is_object(v)) throw ArgumentTypeError(name + " must be an object, got " + type_of(v));
+  return true;
+}
+
+// Optional fields keep the core's defaults when absent (undefined).
+void read_field(const val& obj, const char* key, const std::string& owner, double& out) {
+  const val v = obj[key];
+  if (!v.isUndefined()) out = number_arg(v, owner + "." + key);
+}
+void read_field(const val& obj, const char* key, const std::string& owner, float& out) {
+  const val v = obj[key];
+  if (!v.isUndefined()) out = static_cast<float>(number_arg(v, owner + "." + key));
+}
+void read_field(const val& obj, const char* key, const std::string& owner, int& out) {
+  const val v = obj[key];
+  if (!v.isUndefined()) out = int_arg(v, owner + "." + key);
+}
+
+// Uint8Array, Uint8ClampedArray or a plain Array of numbers, copied.
+std::vector<std::uint8_t> bytes_arg(const val& v, const std::string& name) {
+  if (!(v.instanceof (val::global("Uint8Array")) || v.instanceof
+        (val::global("Uint8ClampedArray")) || v.isArray()))
+    throw ArgumentTypeError(name + " must be a Uint8Array or Uint8ClampedArray, got " + type_of(v));
+  return emscripten::convertJSArrayToNumberVector<std::uint8_t>(v);
+}
+
+// Float32Array, Float64Array or a plain Array of numbers, copied as float.
+std::vector<float> floats_arg(const val& v, const std::string& name) {
+  if (!(v.instanceof (val::global("Float32Array")) || v.instanceof
+        (val::global("Float64Array")) || v.isArray()))
+    throw ArgumentTypeError(name + " must be a Float32Array or an Array of numbers, got " +
+                            type_of(v));
+  return emscripten::convertJSArrayToNumberVector<float>(v);
+}
+
+fg::PixelFormat format_arg(const val& v) {
+  std::string s = string_arg(v, "format");
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  if (s == "gray" || s == "gray8") return fg::PixelFormat::Gray8;
+  if (s == "rgb" || s == "rgb8") return fg::PixelFormat::RGB8;
+  if (s == "bgr" || s == "bgr8") return fg::PixelFormat::BGR8;
+  if (s == "rgba" || s == "rgba8") return fg::PixelFormat::RGBA8;
+  throw ArgumentTypeError("format must be one of \"gray\", \"rgb\", \"bgr\", \"rgba\", got \"" + s +
+                          "\"");
+}
+
+// Pixels copied out of the JS heap plus a view on them (validated by the core).
+struct Pixels {
+  std::vector<std::uint8_t> bytes;
+  fg::ImageView view;
+};
+
+Pixels pixels_arg(const val& data, const val& width, const val& height, fg::PixelFormat format,
+                  const char* name) {
+  std::vector<std::uint8_t> bytes = bytes_arg(data, name);
+  const int w = int_arg(width, "width");
+  const int h = int_arg(height, "height");
+  fg::ImageView view(std::span<const std::uint8_t>(bytes.data(), bytes.size()), w, h, format);
+  // The view points into the vector's heap block, which moves along with it.
+  return Pixels{std::move(bytes), view};
+}
+
+fg::Box box_arg(const val& v, const std::string& name) {
+  if (!is_object(v))
+    throw ArgumentTypeError(name + " must be an object {x, y, width, height}, got " + type_of(v));
+  fg::Box box;
+  box.x = int_arg(v["x"], name + ".x");
+  box.y = int_arg(v["y"], name + ".y");
+  box.width = int_arg(v["width"], name + ".width");
+  box.height = int_arg(v["height"], name + ".height");
+  return box;
+}
+
+fg::CropGeometry geometry_arg(const val& v) {
+  fg::CropGeometry g;
+  if (options_arg(v, "geometry")) {
+    read_field(v, "margin", "geometry", g.margin);
+    read_field(v, "size", "geometry", g.size);
+    read_field(v, "input", "geometry", g.input);
+  }
+  return g;
+}
+
+fg::Normalization normalization_arg(const val& v) {
+  fg::Normalization n;
+  if (options_arg(v, "normalization")) {
+    read_field(v, "mean", "normalization", n.mean);
+    read_field(v, "std", "normalization", n.std);
+  }
+  return n;
+}
+
+void read_detect_fields(const val& v, const std::string& owner, fg::DetectParams& p) {
+  read_field(v, "scaleFactor", owner, p.scale_factor);
+  read_field(v, "minNeighbors", owner, p.min_neighbors);
+  read_field(v, "minSize", owner, p.min_size);
+  read_field(v, "maxSize", owner, p.max_size);
+}
+
+fg::DetectParams detect_params_arg(const val& v) {
+  fg::DetectParams p;
+  if (options_arg(v, "params")) read_detect_fields(v, "params", p);
+  return p;
+}
+
+fg::FaceSearch search_arg(const val& v) {
+  fg::FaceSearch s;
+  if (options_arg(v, "search")) {
+    read_detect_fields(v, "search", s.detect);
+    read_field(v, "padFraction", "search", s.pad_fraction);
+    read_field(v, "maxSide", "search", s.max_side);
+  }
+  return s;
+}
+
+// ---- C++ -> JS -------------------------------------------------------------
+
+val uint8_array(std::span<const std::uint8_t> bytes) {
+  // Copy out of the wasm heap: a view on it dies when memory grows.
+  return val::global("Uint8Array").new_(emscripten::typed_memory_view(bytes.size(), bytes.data()));
+}
+
+val float32_array(std::span<const float> values) {
+  return val::global("Float32Array")
+      .new_(emscripten::typed_memory_view(values.size(), values.data()));
+}
+
+val image_out(const fg::Image& image) {
+  return uint8_array(image.pixels());
+}
+
+val box_out(const fg::Box& b) {
+  val o = val::object();
+  o.set("x", b.x);
+  o.set("y", b.y);
+  o.set("width", b.width);
+  o.set("height", b.height);
+  return o;
+}
+
+val boxes_out(const std::vector<fg::Box>& boxes) {
+  val a = val::array();
+  for (std::size_t i = 0; i < boxes.size(); ++i) a.set(i, box_out(boxes[i]));
+  return a;
+}
+
+val strings_out(const std::vector<std::string>& strings) {
+  val a = val::array();
+  for (std::size_t i = 0; i < strings.size(); ++i) a.set(i, val(strings[i]));
+  return a;
+}
+
+// ---- the API ---------------------------------------------------------------
+
+val to_gray(val data, val width, val height, val format) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(data, width, height, format_arg(format), "pixels");
+    return image_out(fg::to_gray(px.view));
+  });
+}
+
+val to_gray_rgba(val data, val width, val height) {
+  return to_gray(std::move(data), std::move(width), std::move(height), val("rgba"));
+}
+
+template <fg::Image (*Resize)(const fg::ImageView&, int, int)>
+val resize_with(val gray, val width, val height, val new_width, val new_height) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return image_out(
+        Resize(px.view, int_arg(new_width, "newWidth"), int_arg(new_height, "newHeight")));
+  });
+}
+
+val crop_face(val gray, val width, val height, val box, val geometry) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return image_out(fg::crop_face(px.view, box_arg(box, "box"), geometry_arg(geometry)));
+  });
+}
+
+val square_crop(val gray, val width, val height, val box, val margin) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    const fg::Image out =
+        fg::square_crop(px.view, box_arg(box, "box"), number_arg(margin, "margin"));
+    val result = val::object();
+    result.set("pixels", image_out(out));
+    result.set("width", out.width());
+    result.set("height", out.height());
+    return result;
+  });
+}
+
+val center_crop(val gray, val width, val height, val size) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return image_out(fg::center_crop(px.view, int_arg(size, "size")));
+  });
+}
+
+val to_tensor(val gray, val width, val height, val normalization) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return float32_array(fg::to_tensor(px.view, normalization_arg(normalization)));
+  });
+}
+
+val cascade_from_json(val text, val source) {
+  return guarded([&] {
+    return val(fg::Cascade::from_json(string_arg(text, "text"), string_arg(source, "sourceName")));
+  });
+}
+
+val cascade_detect(const fg::Cascade& cascade, val gray, val width, val height, val params) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return boxes_out(cascade.detect(px.view, detect_params_arg(params)));
+  });
+}
+
+val cascade_detect_candidates(const fg::Cascade& cascade, val gray, val width, val height,
+                              val params) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return boxes_out(cascade.detect_candidates(px.view, detect_params_arg(params)));
+  });
+}
+
+val find_faces(const fg::Cascade& cascade, val gray, val width, val height, val search) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return boxes_out(fg::find_faces(cascade, px.view, search_arg(search)));
+  });
+}
+
+val estimate_roll(const fg::Cascade& eyes, val gray, val width, val height, val box) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    const std::optional<double> roll = fg::estimate_roll(eyes, px.view, box_arg(box, "box"));
+    return roll ? val(*roll) : val::null();
+  });
+}
+
+// The per-frame browser call: RGBA frame -> faces (largest first) -> one
+// N x 1 x input x input float32 batch for the model.
+val face_inputs(const fg::Cascade& faces, val rgba, val width, val height, val search, val geometry,
+                val normalization) {
+  return guarded([&] {
+    const fg::FaceSearch s = search_arg(search);
+    const fg::CropGeometry g = geometry_arg(geometry);
+    const fg::Normalization n = normalization_arg(normalization);
+    const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
+    const fg::FaceBatch batch = fg::prepare_faces(faces, px.view, s, g, n);
+    val dims = val::array();
+    dims.set(0, static_cast<double>(batch.boxes.size()));
+    dims.set(1, 1);
+    dims.set(2, g.input);
+    dims.set(3, g.input);
+    val result = val::object();
+    result.set("boxes", boxes_out(batch.boxes));
+    result.set("tensor", float32_array(batch.tensor));
+    result.set("dims", dims);
+    return result;
+  });
+}
+
+val softmax(val logits) {
+  return guarded([&] { return float32_array(fg::softmax(floats_arg(logits, "logits"))); });
+}
+
+val format_label(val name, val probability) {
+  return guarded([&] {
+    return val(fg::format_label(string_arg(name, "name"),
+                                static_cast<float>(number_arg(probability, "probability"))));
+  });
+}
+
+std::vector<std::string> string_array_arg(const val& v, const std::string& name) {
+  if (!v.isArray())
+    throw ArgumentTypeError(name + " must be an Array of strings, got " + type_of(v));
+  const std::size_t n = v["length"].as<std::size_t>();
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    out.push_back(string_arg(v[i], name + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+val predict(val probabilities, val class_names) {
+  return guarded([&] {
+    const fg::Prediction p = fg::predict(floats_arg(probabilities, "probabilities"),
+                                         string_array_arg(class_names, "classNames"));
+    val result = val::object();
+    result.set("classIndex", p.class_index);
+    result.set("className", p.class_name);
+    result.set("confidence", p.confidence);
+    result.set("label", p.label);
+    return result;
+  });
+}
+
+// metadata: the ONNX metadata_props as a plain object (or a Map) of strings.
+// Values that are not strings (already parsed JSON) go through JSON.stringify.
+val parse_model_spec(val metadata) {
+  return guarded([&] {
+    std::map<std::string, std::string> props;
+    if (metadata.instanceof (val::global("Map")))
+      metadata = val::global("Object").call<val>("fromEntries", metadata);
+    if (!is_object(metadata) || metadata.isArray())
+      throw ArgumentTypeError("metadata must be an object of strings, got " + type_of(metadata));
+    const val keys = val::global("Object").call<val>("keys", metadata);
+    const std::size_t n = keys["length"].as<std::size_t>();
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string key = keys[i].as<std::string>();
+      val value = metadata[key];
+      if (value.typeOf().as<std::string>() != "string") {
+        const std::string type = type_of(value);
+        if (type == "bigint" || type == "symbol" || type == "function" || type == "undefined")
+          throw ArgumentTypeError("metadata." + key + " must be a string or JSON data, got " +
+                                  type);
+        value = val::global("JSON").call<val>("stringify", value);
+      }
+      props[key] = value.as<std::string>();
+    }
+    const fg::ModelSpec spec = fg::parse_model_spec(props);
+    val crop = val::object();
+    crop.set("margin", spec.crop.margin);
+    crop.set("size", spec.crop.size);
+    crop.set("input", spec.crop.input);
+    val norm = val::object();
+    norm.set("mean", spec.normalization.mean);
+    norm.set("std", spec.normalization.std);
+    val result = val::object();
+    result.set("classNames", strings_out(spec.class_names));
+    result.set("crop", crop);
+    result.set("normalization", norm);
+    return result;
+  });
+}
+
+std::string core_version() {
+  return std::string(fg::core_version());
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(facegender) {
+  using namespace emscripten;
+
+  function("coreVersion", &core_version);
+
+  function("toGray", &to_gray_rgba);
+  function("toGray", &to_gray);
+  function("resize", &resize_with<&fg::resize>);
+  function("resizeArea", &resize_with<&fg::resize_area>);
+  function("resizeBilinear", &resize_with<&fg::resize_bilinear>);
+  function("squareCrop", &square_crop);
+  function("cropFace", &crop_face);
+  function("centerCrop", &center_crop);
+  function("toTensor", &to_tensor);
+
+  class_<fg::Cascade>("Cascade")
+      .class_function("fromJson", &cascade_from_json)
+      .property("windowWidth", &fg::Cascade::window_width)
+      .property("windowHeight", &fg::Cascade::window_height)
+      .property("stageCount", &fg::Cascade::stage_count)
+      .function("detect", &cascade_detect)
+      .function("detectCandidates", &cascade_detect_candidates);
+
+  function("findFaces", &find_faces);
+  function("estimateRoll", &estimate_roll);
+  function("faceInputs", &face_inputs);
+
+  function("softmax", &softmax);
+  function("formatLabel", &format_label);
+  function("predict", &predict);
+  function("parseModelSpec", &parse_model_spec);
+}
