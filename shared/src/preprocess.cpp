@@ -131,7 +131,6 @@ Image resize_area(const ImageView& gray, int width, int height) {
   // Each output pixel is sum(w_x * w_y * p) / (src_w * src_h), rounded to nearest.
   const std::uint64_t total =
       static_cast<std::uint64_t>(gray.width()) * static_cast<std::uint64_t>(gray.height());
-  std::vector<std::uint64_t> row_sums(static_cast<std::size_t>(width));
   std::vector<std::uint64_t> acc(static_cast<std::size_t>(width));
   Image out(width, height, PixelFormat::Gray8);
   for (int oy = 0; oy < height; ++oy) {
