@@ -26,6 +26,11 @@ ALL_PACKAGES=(
   "${SERVE_PACKAGES[@]}"
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   npm clang-format dpkg-dev bzip2
+  # The trainer: LibTorch (CPU), ONNX export, hashing, compression, head pose
+  # (dlib's 68-landmark model), and PyTorch-Python for the training benchmark.
+  libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev zlib1g-dev
+  libdlib-dev libdlib-data python3-torch
+  libjpeg-dev  # the tests write a CMYK JPEG, which OpenCV cannot
 )
 
 usage() {

@@ -1,0 +1,99 @@
+// Photos in, labelled faces out: the steps of `facegender classify`, which
+// `facegender export --check-photos` reuses to feed real faces to its parity
+// check. Implemented in classify_command.cpp.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "classify/onnx_model.hpp"
+#include "facegender/detect.hpp"
+#include "facegender/pipeline.hpp"
+#include "facegender/postprocess.hpp"
+
+namespace facegender::classify {
+
+inline constexpr std::uint64_t kDefaultMaxPixels = 50'000'000;
+inline constexpr const char* kFaceCascade = "haarcascade_frontalface_default.json";
+
+// Decodes a photo to 8-bit BGR with its EXIF orientation applied. The header
+// is sized first (prepare's probe_image), so an image over `max_pixels` is
+// refused before any decoder allocates for it. Throws std::runtime_error
+// naming `path` for a missing or unreadable file, an unknown format, too many
+// pixels or corrupt data.
+cv::Mat read_photo(const std::string& path, std::uint64_t max_pixels);
+cv::Mat decode_photo(const std::string& bytes, const std::string& path, std::uint64_t max_pixels);
+
+// Extensions OpenCV decodes and probe_image sizes (case-insensitive).
+bool has_image_extension(const std::filesystem::path& path);
+
+// Files stay as given (even without an image extension, so a mistake is
+// reported, not skipped); folders are walked recursively and give their
+// image files, sorted.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& paths);
+
+// The cascade for faces from a folder of the core's cascade JSON files;
+// throws std::runtime_error naming the file, with a hint for --cascades.
+Cascade load_face_cascade(const std::string& cascade_dir);
+
+struct FaceOptions {
+  FaceSearch search = default_search();
+  // The seed's no-crop mode: the whole photo is one face, resized to the
+  // crop size (aspect not kept) and centre-cropped to the model input.
+  bool whole_image = false;
+
+  // Detection settings for photos: fewer false faces than the core's default
+  // (min_neighbors 5) and a bounded cost on big photos (max_side 1024).
+  static FaceSearch default_search();
+};
+
+// Model inputs for a decoded BGR photo: every face the cascade finds (largest
+// first), or the whole photo as one box. `cascade` may be null with
+// whole_image.
+FaceBatch faces_of(const cv::Mat& bgr, const Cascade* cascade, const FaceOptions& options,
+                   const ModelSpec& spec);
+
+struct FaceResult {
+  Box box;
+  std::vector<float> probabilities;  // one per class, in the model's class order
+  Prediction prediction;
+};
+
+struct PhotoResult {
+  std::string file;
+  int width = 0;  // of the decoded photo, after EXIF orientation
+  int height = 0;
+  std::vector<FaceResult> faces;
+  std::string error;  // non-empty when the file could not be used
+};
+
+std::vector<FaceResult> classify_faces(OnnxModel& model, const FaceBatch& batch);
+
+// Reads, decodes, finds faces and classifies; errors land in `error`, so one
+// bad file does not stop a run. `photo` receives the decoded image (for
+// --annotate) when given.
+PhotoResult classify_photo(OnnxModel& model, const Cascade* cascade, const FaceOptions& options,
+                           const std::string& path, std::uint64_t max_pixels,
+                           cv::Mat* photo = nullptr);
+
+// "female 99.73%": the class and its probability in percent, two decimals
+// (the seed's lines; the core's format_label keeps one).
+std::string percent_label(std::string_view class_name, float probability);
+
+// One JSON Lines object, keys in this order: {"file", "width", "height",
+// "faces": [{"box": [x,y,w,h], "label", "class", "confidence",
+// "probabilities": {class: p}}]}, or {"file", "error"}.
+nlohmann::ordered_json to_json(const PhotoResult& result,
+                               const std::vector<std::string>& class_names);
+// The human-readable lines for one photo (without a trailing newline).
+std::string to_text(const PhotoResult& result);
+
+// The photo with a box and label drawn for every face.
+cv::Mat annotate(const cv::Mat& bgr, const std::vector<FaceResult>& faces);
+
+}  // namespace facegender::classify

@@ -1,0 +1,209 @@
+// facegender inspect: training curves from metrics.jsonl, and what each
+// convolution layer of a network sees in a face (the seed looked at these).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "commands.hpp"
+#include "common/files.hpp"
+#include "facegender/pipeline.hpp"
+#include "model/network.hpp"
+#include "train/checkpoint.hpp"
+
+namespace facegender::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void write_png(const std::string& path, const cv::Mat& image) {
+  std::vector<std::uint8_t> png;
+  if (!cv::imencode(".png", image, png)) throw std::runtime_error(path + ": cannot encode PNG");
+  write_file_atomically(path, std::string(png.begin(), png.end()));
+}
+
+struct Series {
+  std::string name;
+  std::vector<cv::Point2d> points;
+  cv::Scalar colour;
+};
+
+// One panel: series over steps, axes scaled to the data, a legend.
+void draw_panel(cv::Mat& canvas, const cv::Rect& area, const std::string& title,
+                const std::vector<Series>& series) {
+  double x_max = 1, y_min = 1e30, y_max = -1e30;
+  for (const Series& s : series) {
+    for (const auto& p : s.points) {
+      x_max = std::max(x_max, p.x);
+      y_min = std::min(y_min, p.y);
+      y_max = std::max(y_max, p.y);
+    }
+  }
+  if (y_min > y_max) y_min = 0, y_max = 1;
+  if (y_max - y_min < 1e-9) y_max = y_min + 1;
+  const cv::Rect plot(area.x + 60, area.y + 30, area.width - 80, area.height - 60);
+  cv::rectangle(canvas, plot, cv::Scalar(0, 0, 0));
+  cv::putText(canvas, title, cv::Point(area.x + 60, area.y + 20), cv::FONT_HERSHEY_SIMPLEX, 0.5,
+              cv::Scalar(0, 0, 0));
+  auto to_pixel = [&](const cv::Point2d& p) {
+    return cv::Point(
+        plot.x + static_cast<int>(p.x / x_max * plot.width),
+        plot.y + plot.height - static_cast<int>((p.y - y_min) / (y_max - y_min) * plot.height));
+  };
+  for (int i = 0; i <= 4; ++i) {
+    const double v = y_min + (y_max - y_min) * i / 4.0;
+    char label[32];
+    std::snprintf(label, sizeof label, "%.3g", v);
+    cv::putText(canvas, label, cv::Point(area.x + 5, to_pixel({0, v}).y + 4),
+                cv::FONT_HERSHEY_SIMPLEX, 0.35, cv::Scalar(60, 60, 60));
+  }
+  cv::putText(canvas, "step " + std::to_string(static_cast<long>(x_max)),
+              cv::Point(plot.x + plot.width - 80, plot.y + plot.height + 20),
+              cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(60, 60, 60));
+  int legend_y = plot.y + 15;
+  for (const Series& s : series) {
+    for (std::size_t i = 1; i < s.points.size(); ++i) {
+      cv::line(canvas, to_pixel(s.points[i - 1]), to_pixel(s.points[i]), s.colour, 2, cv::LINE_AA);
+    }
+    cv::putText(canvas, s.name, cv::Point(plot.x + 10, legend_y), cv::FONT_HERSHEY_SIMPLEX, 0.45,
+                s.colour, 1, cv::LINE_AA);
+    legend_y += 18;
+  }
+}
+
+void plot_curves(const std::string& run, const std::string& out) {
+  const fs::path log = fs::is_directory(run) ? fs::path(run) / "metrics.jsonl" : fs::path(run);
+  std::ifstream in(log);
+  if (!in) throw std::runtime_error(log.string() + ": cannot open metrics log");
+  Series loss{"train loss", {}, {200, 80, 0}}, val_loss{"val loss", {}, {0, 0, 200}};
+  Series acc{"train accuracy", {}, {200, 80, 0}}, val_acc{"val accuracy", {}, {0, 0, 200}};
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::exception&) {
+      continue;  // a half-written last line of a killed run
+    }
+    const double step = j.value("step", 0.0);
+    if (j.contains("loss")) loss.points.emplace_back(step, j["loss"].get<double>());
+    if (j.contains("accuracy")) acc.points.emplace_back(step, j["accuracy"].get<double>());
+    if (j.contains("val_loss")) val_loss.points.emplace_back(step, j["val_loss"].get<double>());
+    if (j.contains("val_accuracy"))
+      val_acc.points.emplace_back(step, j["val_accuracy"].get<double>());
+    ++lines;
+  }
+  if (lines == 0) throw std::runtime_error(log.string() + ": no metrics lines");
+  cv::Mat canvas(720, 900, CV_8UC3, cv::Scalar(255, 255, 255));
+  draw_panel(canvas, cv::Rect(0, 0, 900, 360), "loss", {loss, val_loss});
+  draw_panel(canvas, cv::Rect(0, 360, 900, 360), "accuracy", {acc, val_acc});
+  write_png(out, canvas);
+  std::cout << "wrote " << out << " (" << lines << " metrics lines)\n";
+}
+
+// Each conv layer's maps, normalised per map, tiled in a row per layer.
+void plot_features(const std::string& checkpoint_path, const std::string& photo,
+                   const std::string& cascades, const std::string& out) {
+  const Checkpoint checkpoint = read_checkpoint(checkpoint_path);
+  Network network(checkpoint.architecture);
+  load_weights(network, checkpoint.weights, checkpoint_path);
+  network->eval();
+  const json crop =
+      checkpoint.state.value("crop", json{{"margin", 0.2}, {"size", 100}, {"input", 80}});
+  const json norm = checkpoint.state.value("normalization", json{{"mean", 0.0}, {"std", 1.0}});
+  const CropGeometry geometry{crop["margin"].get<double>(), crop["size"].get<int>(),
+                              crop["input"].get<int>()};
+  const Normalization normalization{norm["mean"].get<float>(), norm["std"].get<float>()};
+
+  const std::string bytes = read_file(photo);
+  const cv::Mat bgr = cv::imdecode(
+      cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+      cv::IMREAD_COLOR);
+  if (bgr.empty()) throw std::runtime_error(photo + ": not a decodable image");
+  const ImageView view(std::span<const std::uint8_t>(bgr.data, bgr.total() * 3), bgr.cols, bgr.rows,
+                       PixelFormat::BGR8);
+  const Cascade faces = Cascade::from_file(cascades + "/haarcascade_frontalface_default.json");
+  FaceSearch search;
+  search.pad_fraction = 0.25;
+  FaceBatch batch = prepare_faces(faces, view, search, geometry, normalization);
+  std::vector<float> input(
+      batch.tensor.begin(),
+      batch.tensor.begin() +
+          std::min<std::size_t>(batch.tensor.size(),
+                                static_cast<std::size_t>(geometry.input * geometry.input)));
+  if (batch.boxes.empty()) {
+    std::cerr << "inspect: no face found in " << photo << "; using the whole image\n";
+    const Image gray = to_gray(view);
+    const Image square = resize(gray.view(), geometry.size, geometry.size);
+    input = to_tensor(center_crop(square.view(), geometry.input).view(), normalization);
+  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x =
+      torch::from_blob(input.data(), {1, 1, geometry.input, geometry.input}, torch::kFloat32);
+  const std::vector<torch::Tensor> maps = network->feature_maps(x);
+
+  constexpr int kTile = 48;
+  constexpr int kColumns = 16;
+  std::vector<cv::Mat> rows;
+  for (std::size_t layer = 0; layer < maps.size(); ++layer) {
+    const torch::Tensor m = maps[layer][0].contiguous();
+    const auto channels = static_cast<int>(m.size(0));
+    const int grid_rows = (channels + kColumns - 1) / kColumns;
+    cv::Mat row(grid_rows * kTile + 20, kColumns * kTile, CV_8UC1, cv::Scalar(255));
+    cv::putText(row,
+                "conv layer " + std::to_string(layer + 1) + ": " + std::to_string(channels) +
+                    " maps " + std::to_string(m.size(1)) + "x" + std::to_string(m.size(2)),
+                cv::Point(4, 14), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0));
+    for (int c = 0; c < channels; ++c) {
+      const cv::Mat map(static_cast<int>(m.size(1)), static_cast<int>(m.size(2)), CV_32FC1,
+                        m[c].data_ptr<float>());
+      cv::Mat scaled, resized;
+      cv::normalize(map, scaled, 0, 255, cv::NORM_MINMAX, CV_8UC1);
+      cv::resize(scaled, resized, cv::Size(kTile - 2, kTile - 2), 0, 0, cv::INTER_NEAREST);
+      resized.copyTo(row(cv::Rect((c % kColumns) * kTile + 1, 20 + (c / kColumns) * kTile + 1,
+                                  kTile - 2, kTile - 2)));
+    }
+    rows.push_back(row);
+  }
+  cv::Mat sheet;
+  cv::vconcat(rows, sheet);
+  write_png(out, sheet);
+  std::cout << "wrote " << out << " (" << maps.size() << " conv layers"
+            << (batch.boxes.empty() ? ", whole image" : "") << ")\n";
+}
+
+}  // namespace
+
+void add_inspect(CLI::App& app) {
+  CLI::App* cmd =
+      app.add_subcommand("inspect", "Plot training curves or a network's feature maps as PNG");
+  cmd->require_subcommand(1);
+
+  auto curves = std::make_shared<std::pair<std::string, std::string>>();
+  CLI::App* c =
+      cmd->add_subcommand("curves", "Loss and accuracy over steps, from a run's metrics.jsonl");
+  c->add_option("run", curves->first, "Run folder or metrics.jsonl")->required();
+  c->add_option("--out", curves->second, "PNG to write")->required();
+  c->callback([curves] { plot_curves(curves->first, curves->second); });
+
+  struct FeatureOptions {
+    std::string checkpoint, photo, out, cascades = FACEGENDER_DEFAULT_CASCADE_DIR;
+  };
+  auto features = std::make_shared<FeatureOptions>();
+  CLI::App* f = cmd->add_subcommand(
+      "features", "Every conv layer's feature maps for the largest face in a photo");
+  f->add_option("checkpoint", features->checkpoint, "Run folder or checkpoint .json")->required();
+  f->add_option("photo", features->photo, "Photo")->required();
+  f->add_option("--out", features->out, "PNG to write")->required();
+  f->add_option("--cascades", features->cascades, "Folder of cascade JSON files")
+      ->capture_default_str();
+  f->callback([features] {
+    plot_features(features->checkpoint, features->photo, features->cascades, features->out);
+  });
+}
+
+}  // namespace facegender::cli

@@ -1,0 +1,158 @@
+#include "model/architecture.hpp"
+
+#include <stdexcept>
+
+namespace facegender {
+namespace {
+
+Layer conv(const std::string& name, int in, int out, int kernel, std::array<int, 4> pad) {
+  return {LayerOp::Conv, name, in, out, kernel, 1, pad, 0.0f};
+}
+Layer same_conv(const std::string& name, int in, int out, int kernel) {
+  // "same" padding; an even kernel pads one more after than before, as
+  // TensorFlow (the seed's framework) does.
+  const int before = (kernel - 1) / 2;
+  const int after = kernel - 1 - before;
+  return conv(name, in, out, kernel, {before, before, after, after});
+}
+Layer batch_norm(const std::string& name, int channels) {
+  return {LayerOp::BatchNorm, name, channels, channels};
+}
+Layer relu() {
+  return {LayerOp::Relu, ""};
+}
+Layer max_pool() {
+  return {LayerOp::MaxPool, "", 0, 0, 2, 2};
+}
+Layer avg_pool() {
+  return {LayerOp::AvgPool, "", 0, 0, 2, 2};
+}
+Layer linear(const std::string& name, int in, int out) {
+  return {LayerOp::Linear, name, in, out};
+}
+Layer dropout(float p) {
+  return {LayerOp::Dropout, "", 0, 0, 0, 1, {}, p};
+}
+
+// The seed's first network (2017), layer for layer: keep-probability 0.7
+// dropout is p = 0.3 here.
+Architecture seed2017(int classes) {
+  Architecture a{"seed2017", 80, classes, {}};
+  a.layers = {same_conv("conv1", 1, 3, 8),
+              relu(),
+              avg_pool(),
+              same_conv("conv2", 3, 64, 5),
+              relu(),
+              max_pool(),
+              same_conv("conv3", 64, 128, 3),
+              relu(),
+              max_pool(),
+              {LayerOp::Flatten, ""},
+              linear("fc1", 128 * 10 * 10, 1024),
+              relu(),
+              dropout(0.3f),
+              linear("fc2", 1024, 512),
+              relu(),
+              dropout(0.3f),
+              linear("fc3", 512, 128),
+              relu(),
+              dropout(0.3f),
+              linear("fc4", 128, classes)};
+  return a;
+}
+
+// Accuracy per byte: VGG-style 3x3 blocks with batch norm and global average
+// pooling instead of the seed's 13M-weight dense layers (~150k weights).
+Architecture compact(int classes) {
+  Architecture a{"compact", 80, classes, {}};
+  const int widths[] = {16, 32, 64};
+  int in = 1;
+  int index = 1;
+  for (int width : widths) {
+    for (int repeat = 0; repeat < 2; ++repeat, ++index) {
+      a.layers.push_back(same_conv("conv" + std::to_string(index), in, width, 3));
+      a.layers.push_back(batch_norm("bn" + std::to_string(index), width));
+      a.layers.push_back(relu());
+      in = width;
+    }
+    a.layers.push_back(max_pool());
+  }
+  a.layers.push_back(same_conv("conv7", 64, 128, 3));
+  a.layers.push_back(batch_norm("bn7", 128));
+  a.layers.push_back(relu());
+  a.layers.push_back(max_pool());
+  a.layers.push_back({LayerOp::GlobalAvgPool, ""});
+  a.layers.push_back({LayerOp::Flatten, ""});
+  a.layers.push_back(dropout(0.2f));
+  a.layers.push_back(linear("fc", 128, classes));
+  return a;
+}
+
+constexpr const char* kOpNames[] = {"conv",          "batchnorm", "relu",   "maxpool", "avgpool",
+                                    "globalavgpool", "flatten",   "linear", "dropout"};
+
+LayerOp op_from_string(const std::string& text) {
+  for (std::size_t i = 0; i < std::size(kOpNames); ++i) {
+    if (text == kOpNames[i]) return static_cast<LayerOp>(i);
+  }
+  throw std::runtime_error("architecture: unknown layer op \"" + text + "\"");
+}
+
+}  // namespace
+
+const char* to_string(LayerOp op) {
+  return kOpNames[static_cast<int>(op)];
+}
+
+std::vector<std::string> architecture_names() {
+  return {"compact", "seed2017"};
+}
+
+Architecture make_architecture(const std::string& name, int classes) {
+  if (classes < 2)
+    throw std::invalid_argument("architecture: need at least 2 classes, got " +
+                                std::to_string(classes));
+  if (name == "seed2017") return seed2017(classes);
+  if (name == "compact") return compact(classes);
+  throw std::invalid_argument("architecture: unknown name \"" + name +
+                              "\" (known: compact, seed2017)");
+}
+
+nlohmann::json to_json(const Architecture& arch) {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const Layer& l : arch.layers) {
+    layers.push_back({{"op", to_string(l.op)},
+                      {"name", l.name},
+                      {"in", l.in},
+                      {"out", l.out},
+                      {"kernel", l.kernel},
+                      {"stride", l.stride},
+                      {"pad", l.pad},
+                      {"p", l.p}});
+  }
+  return {{"name", arch.name},
+          {"input_size", arch.input_size},
+          {"classes", arch.classes},
+          {"layers", layers}};
+}
+
+Architecture architecture_from_json(const nlohmann::json& j) {
+  try {
+    Architecture arch;
+    arch.name = j.at("name").get<std::string>();
+    arch.input_size = j.at("input_size").get<int>();
+    arch.classes = j.at("classes").get<int>();
+    for (const auto& l : j.at("layers")) {
+      arch.layers.push_back({op_from_string(l.at("op").get<std::string>()),
+                             l.at("name").get<std::string>(), l.at("in").get<int>(),
+                             l.at("out").get<int>(), l.at("kernel").get<int>(),
+                             l.at("stride").get<int>(), l.at("pad").get<std::array<int, 4>>(),
+                             l.at("p").get<float>()});
+    }
+    return arch;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("architecture: malformed JSON: ") + e.what());
+  }
+}
+
+}  // namespace facegender

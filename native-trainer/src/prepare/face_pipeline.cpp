@@ -1,0 +1,105 @@
+#include "prepare/face_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+#include "facegender/pipeline.hpp"
+#include "prepare/decode.hpp"
+#include "prepare/skip.hpp"
+
+namespace facegender::prepare {
+namespace {
+
+Cascade load_cascade(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + name + ".json";
+  try {
+    return Cascade::from_file(path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": cannot load the cascade (" + e.what() +
+                             "); pass --cascades with the folder of the JSON cascades");
+  }
+}
+
+std::string degrees(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", value);
+  return text;
+}
+
+// The largest centred square, for photos the detector finds no face in.
+Box centre_square(const ImageView& gray) {
+  const int side = std::min(gray.width(), gray.height());
+  return {(gray.width() - side) / 2, (gray.height() - side) / 2, side, side};
+}
+
+void check_face_size(const Box& box, int min_face) {
+  const int shorter = std::min(box.width, box.height);
+  if (shorter < min_face) {
+    throw SkipImage(Reason::FaceTooSmall,
+                    "face " + std::to_string(box.width) + "x" + std::to_string(box.height) +
+                        " px is under --min-face " + std::to_string(min_face));
+  }
+}
+
+void check_limit(Reason reason, const char* name, double value, double limit) {
+  if (std::abs(value) > limit) {
+    throw SkipImage(reason, std::string(name) + " " + degrees(value) + " deg exceeds the limit " +
+                                degrees(limit));
+  }
+}
+
+}  // namespace
+
+FaceExtractor::FaceExtractor(FaceOptions options)
+    : options_(std::move(options)),
+      faces_(load_cascade(options_.cascade_dir, "haarcascade_frontalface_default")) {
+  validate(options_.geometry);
+  if (options_.pose_filter) {
+    eyes_ = load_cascade(options_.cascade_dir, "haarcascade_eye");
+    landmarks_ = std::make_unique<LandmarkPoseEstimator>(options_.landmarks);
+  }
+}
+
+FaceExtractor::~FaceExtractor() = default;
+
+FaceCrop FaceExtractor::extract(std::span<const std::uint8_t> file_bytes) const {
+  const Image gray = decode_gray(file_bytes, options_.max_pixels);
+  FaceCrop crop;
+  const std::vector<Box> found = find_faces(faces_, gray.view(), options_.search);
+  if (!found.empty()) {
+    crop.box = found.front();  // largest first
+  } else if (options_.center_when_no_face) {
+    crop.box = centre_square(gray.view());
+    crop.face_found = false;
+  } else {
+    throw SkipImage(Reason::NoFace, "no face found");
+  }
+  check_face_size(crop.box, options_.min_face);
+
+  if (options_.pose_filter && crop.face_found) {
+    // Roll as the browser's core measures it (eye cascade); the landmarks'
+    // eye line only when the cascade does not find two eyes.
+    HeadPose pose = landmarks_->estimate(gray.view(), crop.box);
+    crop.roll_source = RollSource::Landmarks;
+    if (const std::optional<double> roll = estimate_roll(*eyes_, gray.view(), crop.box)) {
+      pose.roll = *roll;
+      crop.roll_source = RollSource::EyeCascade;
+    }
+    crop.pose = pose;
+  }
+
+  const Image face = crop_face(gray.view(), crop.box, options_.geometry);
+  crop.pixels.assign(face.pixels().begin(), face.pixels().end());
+  return crop;
+}
+
+void check_pose(const FaceCrop& crop, const FaceOptions& options) {
+  if (!options.pose_filter || !crop.pose) return;
+  check_limit(Reason::PoseYaw, "yaw", crop.pose->yaw, options.max_yaw);
+  check_limit(Reason::PosePitch, "pitch", crop.pose->pitch, options.max_pitch);
+  check_limit(Reason::PoseRoll, "roll", crop.pose->roll, options.max_roll);
+}
+
+}  // namespace facegender::prepare

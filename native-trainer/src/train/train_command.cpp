@@ -1,0 +1,84 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "train/trainer.hpp"
+
+namespace facegender::cli {
+
+void add_train(CLI::App& app) {
+  auto config = std::make_shared<TrainConfig>();
+  auto json_output = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("train", "Train a network on a packed dataset (CPU or CUDA)");
+  cmd->add_option("data", config->data, "Packed dataset from `facegender prepare` (.fgds)")
+      ->required();
+  cmd->add_option("--out", config->out, "Run folder: checkpoints (best, last) and metrics.jsonl")
+      ->required();
+  cmd->add_option("--arch", config->arch,
+                  "Network: compact (default, <1 MB) or seed2017 (the seed's)")
+      ->check(CLI::IsMember({"compact", "seed2017"}))
+      ->capture_default_str();
+  cmd->add_option("--steps", config->steps, "Training steps")->capture_default_str();
+  cmd->add_option("--batch", config->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--lr", config->learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--weight-decay", config->weight_decay, "Adam weight decay (L2)")
+      ->capture_default_str();
+  cmd->add_option("--schedule", config->schedule, "cosine (with warm-up) or constant (the seed's)")
+      ->check(CLI::IsMember({"cosine", "constant"}))
+      ->capture_default_str();
+  cmd->add_option("--warmup", config->warmup, "Warm-up steps (cosine)")->capture_default_str();
+  cmd->add_option("--log-every", config->log_every, "Steps between metrics lines")
+      ->capture_default_str();
+  cmd->add_option("--val-every", config->val_every, "Steps between validations (best checkpoint)")
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", config->checkpoint_every,
+                  "Steps between resumable checkpoints")
+      ->capture_default_str();
+  cmd->add_option("--device", config->device, "auto, cpu or cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--threads", config->threads, "LibTorch threads (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--loader-threads", config->loader_threads, "Threads assembling batches")
+      ->capture_default_str();
+  cmd->add_option("--seed", config->seed, "Random seed (weights, order, augmentation, dropout)")
+      ->capture_default_str();
+  cmd->add_option("--norm-mean", config->normalization.mean,
+                  "Input normalisation: (x/255 - mean) / std")
+      ->capture_default_str();
+  cmd->add_option("--norm-std", config->normalization.std, "Input normalisation std")
+      ->capture_default_str();
+  cmd->add_option("--margin", config->margin,
+                  "Crop margin the dataset was prepared with (recorded in the model)")
+      ->capture_default_str();
+  cmd->add_flag("!--no-random-crop", config->augment.random_crop,
+                "Centre crop instead of random 100->80 crops");
+  cmd->add_flag("!--no-flip", config->augment.flip, "No horizontal flips");
+  cmd->add_option("--brightness", config->augment.brightness, "Brightness shift range (0..1 units)")
+      ->capture_default_str();
+  cmd->add_option("--contrast", config->augment.contrast, "Contrast scale range around 1")
+      ->capture_default_str();
+  cmd->add_flag("--resume", config->resume, "Continue the run in --out from its last checkpoint");
+  cmd->add_flag("--json", *json_output, "Print the result as JSON");
+  cmd->callback([config, json_output] {
+    const TrainResult r = train(*config);
+    if (*json_output) {
+      std::cout << nlohmann::json{{"steps", r.steps_done},
+                                  {"best_val_accuracy", r.best_val_accuracy},
+                                  {"best_step", r.best_step},
+                                  {"samples_per_s", r.samples_per_second},
+                                  {"interrupted", r.interrupted},
+                                  {"out", config->out}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << "trained " << r.steps_done << " steps (" << r.samples_per_second
+                << " samples/s); best val accuracy " << r.best_val_accuracy << " at step "
+                << r.best_step << "; checkpoints in " << config->out << "\n";
+    }
+    if (r.interrupted) throw CLI::RuntimeError(130);
+  });
+}
+
+}  // namespace facegender::cli

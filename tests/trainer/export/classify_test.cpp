@@ -1,0 +1,291 @@
+// `facegender classify`: faces found and labelled in a real photo, JSON Lines
+// that parse, one error line per unusable file while the run goes on, clear
+// errors for unusable models, annotation, EXIF orientation and the pixel cap.
+#include "classify/classify.hpp"
+
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <regex>
+
+#include "common/files.hpp"
+#include "export_support.hpp"
+
+namespace facegender {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::dlib_photo;
+using testing::run_cli;
+using testing::scratch_dir;
+
+const std::string kPhoto = "2008_002470.jpg";  // 500x332, several frontal faces
+
+std::string model() {
+  return testing::shared_compact_model();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+void expect_well_formed_face(const json& face, int width, int height) {
+  const std::vector<int> box = face.at("box").get<std::vector<int>>();
+  ASSERT_EQ(box.size(), 4u);
+  EXPECT_GE(box[0], 0);
+  EXPECT_GE(box[1], 0);
+  EXPECT_GT(box[2], 0);
+  EXPECT_GT(box[3], 0);
+  EXPECT_LE(box[0] + box[2], width);
+  EXPECT_LE(box[1] + box[3], height);
+  const std::string label = face.at("label").get<std::string>();
+  EXPECT_TRUE(std::regex_match(label, std::regex(R"((female|male) \d{1,3}\.\d\d%)"))) << label;
+  const json& p = face.at("probabilities");
+  ASSERT_EQ(p.size(), 2u);
+  const double female = p.at("female").get<double>();
+  const double male = p.at("male").get<double>();
+  EXPECT_NEAR(female + male, 1.0, 1e-5);
+  const double confidence = face.at("confidence").get<double>();
+  EXPECT_DOUBLE_EQ(confidence, std::max(female, male));
+  EXPECT_EQ(label.substr(0, label.find(' ')), female >= male ? "female" : "male");
+  char percent[16];
+  std::snprintf(percent, sizeof percent, "%.2f%%", confidence * 100.0);
+  EXPECT_TRUE(label.ends_with(percent)) << label << " vs " << percent;
+}
+
+TEST(Classify, FindsAndLabelsTheFacesOfAPhotoAsJsonLines) {
+  const testing::CliResult result =
+      run_cli({"classify", "--json", "--model", model(), dlib_photo(kPhoto)});
+  ASSERT_TRUE(result.ok) << result.error << result.err;
+  const std::vector<json> lines = testing::json_lines(result.out);
+  ASSERT_EQ(lines.size(), 1u);
+  const json& line = lines[0];
+  EXPECT_EQ(line.at("file"), dlib_photo(kPhoto));
+  EXPECT_FALSE(line.contains("error"));
+  EXPECT_EQ(line.at("width"), 500);
+  EXPECT_EQ(line.at("height"), 332);
+  const json& faces = line.at("faces");
+  EXPECT_GE(faces.size(), 3u);
+  for (const json& face : faces) expect_well_formed_face(face, 500, 332);
+
+  // The boxes are the core's, for the same search settings.
+  const cv::Mat bgr = cv::imread(dlib_photo(kPhoto), cv::IMREAD_COLOR);
+  const Cascade cascade = classify::load_face_cascade(FACEGENDER_CASCADE_DIR);
+  const ImageView view(std::span<const std::uint8_t>(bgr.data, bgr.total() * 3), bgr.cols, bgr.rows,
+                       PixelFormat::BGR8);
+  const std::vector<Box> boxes =
+      find_faces(cascade, to_gray(view).view(), classify::FaceOptions::default_search());
+  ASSERT_EQ(boxes.size(), faces.size());
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    EXPECT_EQ(faces[i].at("box"), json({boxes[i].x, boxes[i].y, boxes[i].width, boxes[i].height}));
+  }
+}
+
+TEST(Classify, TextOutputHasABoxAndATwoDecimalLabelPerFace) {
+  const testing::CliResult result = run_cli({"classify", "--model", model(), dlib_photo(kPhoto)});
+  ASSERT_TRUE(result.ok) << result.error;
+  EXPECT_TRUE(result.out.starts_with(dlib_photo(kPhoto) + ": 500x332, ")) << result.out;
+  const std::regex face_line(R"(  face \d+ \[\d+, \d+, \d+, \d+\]: (female|male) \d{1,3}\.\d\d%)");
+  std::istringstream lines(result.out);
+  std::string line;
+  std::getline(lines, line);
+  int faces = 0;
+  while (std::getline(lines, line)) {
+    EXPECT_TRUE(std::regex_match(line, face_line)) << line;
+    ++faces;
+  }
+  EXPECT_GE(faces, 3);
+}
+
+TEST(Classify, UnusableFilesGiveErrorLinesAndTheRunGoesOn) {
+  const std::string dir = scratch_dir("bad-files");
+  const std::string text = dir + "/notes.jpg";
+  write_file_atomically(text, "this is not an image\n");
+  const std::string truncated = dir + "/truncated.jpg";
+  const std::string photo = read_file(dlib_photo(kPhoto));
+  write_file_atomically(truncated, photo.substr(0, photo.size() / 2));
+  const std::string missing = dir + "/missing.jpg";
+
+  const testing::CliResult result = run_cli(
+      {"classify", "--json", "--model", model(), text, dlib_photo(kPhoto), truncated, missing});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, "3 of 4 files")) << result.error;
+  const std::vector<json> lines = testing::json_lines(result.out);
+  ASSERT_EQ(lines.size(), 4u);
+  const std::vector<std::string> bad = {text, truncated, missing};
+  const std::size_t bad_lines[] = {0, 2, 3};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json& line = lines[bad_lines[i]];
+    EXPECT_EQ(line.at("file"), bad[i]);
+    ASSERT_TRUE(line.contains("error")) << line;
+    EXPECT_TRUE(contains(line.at("error").get<std::string>(), bad[i])) << line;
+    EXPECT_FALSE(line.contains("faces")) << line;
+  }
+  EXPECT_FALSE(lines[1].contains("error"));
+  EXPECT_GE(lines[1].at("faces").size(), 3u);
+}
+
+TEST(Classify, BinaryExitsNonZeroWhenAFileFails) {
+  const testing::ProcessResult good =
+      testing::run_binary({"classify", "--json", "--model", model(), dlib_photo(kPhoto)});
+  EXPECT_EQ(good.status, 0);
+  EXPECT_EQ(testing::json_lines(good.out).size(), 1u);
+  const testing::ProcessResult bad = testing::run_binary(
+      {"classify", "--json", "--model", model(), dlib_photo(kPhoto), "/nonexistent/x.jpg"});
+  EXPECT_EQ(bad.status, 1);
+  const std::vector<json> lines = testing::json_lines(bad.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(lines[1].contains("error"));
+}
+
+TEST(Classify, UnusableModelsAreClearErrorsNamingTheFile) {
+  const std::string dir = scratch_dir("bad-models");
+  const std::string garbage = dir + "/garbage.onnx";
+  write_file_atomically(garbage, "definitely not protobuf \xff\xff\xff\xff");
+  testing::CliResult result = run_cli({"classify", "--model", garbage, dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, garbage)) << result.error;
+  EXPECT_TRUE(contains(result.error, "not a usable facegender ONNX model")) << result.error;
+  EXPECT_TRUE(result.out.empty());
+
+  // A real ONNX graph without the metadata the core needs.
+  onnx::ModelProto proto;
+  ASSERT_TRUE(proto.ParseFromString(read_file(model())));
+  proto.clear_metadata_props();
+  const std::string bare = dir + "/bare.onnx";
+  write_file_atomically(bare, proto.SerializeAsString());
+  result = run_cli({"classify", "--model", bare, dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, bare)) << result.error;
+  EXPECT_TRUE(contains(result.error, "class_names")) << result.error;
+
+  // Half a model: protobuf may parse it, the graph is incomplete.
+  const std::string bytes = read_file(model());
+  const std::string half = dir + "/half.onnx";
+  write_file_atomically(half, bytes.substr(0, bytes.size() / 2));
+  result = run_cli({"classify", "--model", half, dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, half)) << result.error;
+
+  result = run_cli({"classify", "--model", dir + "/none.onnx", dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, "facegender export")) << result.error;
+}
+
+TEST(Classify, WholeImageIsOneFace) {
+  const testing::CliResult result =
+      run_cli({"classify", "--json", "--whole-image", "--model", model(), dlib_photo(kPhoto)});
+  ASSERT_TRUE(result.ok) << result.error;
+  const json line = testing::json_lines(result.out).at(0);
+  ASSERT_EQ(line.at("faces").size(), 1u);
+  EXPECT_EQ(line.at("faces")[0].at("box"), json({0, 0, 500, 332}));
+  expect_well_formed_face(line.at("faces")[0], 500, 332);
+}
+
+TEST(Classify, AnnotateDrawsEachFace) {
+  const std::string dir = scratch_dir("annotate");
+  const std::string out = dir + "/one.png";
+  ASSERT_TRUE(run_cli({"classify", "--model", model(), "--annotate", out, dlib_photo(kPhoto)}).ok);
+  const cv::Mat drawn = cv::imread(out, cv::IMREAD_COLOR);
+  const cv::Mat photo = cv::imread(dlib_photo(kPhoto), cv::IMREAD_COLOR);
+  ASSERT_EQ(drawn.size(), photo.size());
+  EXPECT_GT(cv::norm(drawn, photo, cv::NORM_L1), 0.0);
+
+  // Several photos: a folder, one drawing each.
+  const std::string folder = dir + "/many";
+  ASSERT_TRUE(run_cli({"classify", "--model", model(), "--annotate", folder, dlib_photo(kPhoto),
+                       dlib_photo("2008_001322.jpg")})
+                  .ok);
+  EXPECT_TRUE(fs::exists(folder + "/2008_002470.png"));
+  EXPECT_TRUE(fs::exists(folder + "/2008_001322.png"));
+  EXPECT_FALSE(run_cli({"classify", "--model", model(), "--annotate", dir + "/x.png",
+                        dlib_photo(kPhoto), dlib_photo("2008_001322.jpg")})
+                   .ok);
+}
+
+TEST(Classify, PixelCapIsCheckedBeforeDecoding) {
+  const testing::CliResult result = run_cli(
+      {"classify", "--json", "--max-pixels", "100000", "--model", model(), dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  const json line = testing::json_lines(result.out).at(0);
+  ASSERT_TRUE(line.contains("error"));
+  EXPECT_TRUE(contains(line.at("error").get<std::string>(), dlib_photo(kPhoto))) << line;
+  EXPECT_THROW(classify::read_photo(dlib_photo(kPhoto), 500 * 332 - 1), std::runtime_error);
+  EXPECT_EQ(classify::read_photo(dlib_photo(kPhoto), 500 * 332).cols, 500);
+}
+
+TEST(Classify, FoldersGiveTheirImagesSorted) {
+  const std::string dir = scratch_dir("folder");
+  fs::create_directories(dir + "/sub");
+  fs::copy_file(dlib_photo(kPhoto), dir + "/b.jpg");
+  fs::copy_file(dlib_photo(kPhoto), dir + "/sub/c.JPG");
+  cv::imwrite(dir + "/a.png", cv::imread(dlib_photo(kPhoto)));
+  write_file_atomically(dir + "/notes.txt", "not a photo");
+  EXPECT_EQ(classify::expand_inputs({dir, dlib_photo(kPhoto)}),
+            (std::vector<std::string>{dir + "/a.png", dir + "/b.jpg", dir + "/sub/c.JPG",
+                                      dlib_photo(kPhoto)}));
+  const testing::CliResult result = run_cli({"classify", "--json", "--model", model(), dir});
+  ASSERT_TRUE(result.ok) << result.error;
+  const std::vector<json> lines = testing::json_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u);
+  // PNG and JPEG of the same photo: the same faces, boxes for boxes.
+  EXPECT_EQ(lines[0].at("faces").size(), lines[1].at("faces").size());
+}
+
+// A JPEG with an EXIF APP1 segment holding only Orientation = `orientation`.
+std::string jpeg_with_orientation(const cv::Mat& image, std::uint16_t orientation) {
+  std::vector<std::uint8_t> jpeg;
+  cv::imencode(".jpg", image, jpeg);
+  // TIFF header (little-endian, first IFD at 8), one IFD entry: tag 0x0112
+  // (Orientation), type SHORT, count 1, the value; then no next IFD.
+  const std::string tiff = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +
+                           std::string("\x12\x01\x03\0\x01\0\0\0", 8) +
+                           std::string{static_cast<char>(orientation), '\0', '\0', '\0'} +
+                           std::string(4, '\0');
+  const std::string app1 = std::string("Exif\0\0", 6) + tiff;
+  const std::size_t length = app1.size() + 2;
+  const std::string segment = std::string{'\xff', '\xe1', static_cast<char>(length >> 8),
+                                          static_cast<char>(length & 0xff)} +
+                              app1;
+  std::string bytes(jpeg.begin(), jpeg.end());
+  return bytes.substr(0, 2) + segment + bytes.substr(2);
+}
+
+TEST(Decode, ExifOrientationIsApplied) {
+  cv::Mat image(20, 40, CV_8UC3);
+  cv::randu(image, 0, 255);
+  cv::GaussianBlur(image, image, {5, 5}, 2.0);
+  const std::string bytes = jpeg_with_orientation(image, 6);  // rotate 90 degrees clockwise
+  const cv::Mat decoded = classify::decode_photo(bytes, "exif.jpg", classify::kDefaultMaxPixels);
+  EXPECT_EQ(decoded.cols, 20);
+  EXPECT_EQ(decoded.rows, 40);
+  const cv::Mat raw = cv::imdecode(std::vector<std::uint8_t>(bytes.begin(), bytes.end()),
+                                   cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  cv::Mat rotated;
+  cv::rotate(raw, rotated, cv::ROTATE_90_CLOCKWISE);
+  EXPECT_EQ(cv::norm(decoded, rotated, cv::NORM_INF), 0.0);
+}
+
+TEST(Decode, ErrorsNameTheFile) {
+  try {
+    classify::decode_photo("GIF89a not supported", "pic.gif", classify::kDefaultMaxPixels);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_TRUE(std::string(e.what()).starts_with("pic.gif: ")) << e.what();
+  }
+  EXPECT_THROW(classify::read_photo("/nonexistent/a.jpg", classify::kDefaultMaxPixels),
+               std::runtime_error);
+}
+
+TEST(Classify, LabelHasTwoDecimals) {
+  EXPECT_EQ(classify::percent_label("female", 0.99734f), "female 99.73%");
+  EXPECT_EQ(classify::percent_label("male", 0.5f), "male 50.00%");
+  EXPECT_EQ(classify::percent_label("male", 1.0f), "male 100.00%");
+}
+
+}  // namespace
+}  // namespace facegender

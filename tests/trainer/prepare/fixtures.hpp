@@ -1,0 +1,52 @@
+// Fixtures for the prepare tests, written on the fly into a fresh temporary
+// folder: synthetic class patterns, broken and unusual image files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "prepare/prepare.hpp"
+
+namespace facegender::testing {
+
+// A fresh folder under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& relative) const { return (path_ / relative).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+using Bytes = std::vector<std::uint8_t>;
+
+void write_bytes(const std::string& path, const Bytes& bytes);  // creates parent folders
+void write_text(const std::string& path, const std::string& text);
+Bytes read_bytes(const std::string& path);
+Bytes encode(const cv::Mat& image, const std::string& extension);
+
+// A 120x120 BGR image: class 0 horizontal stripes, class 1 vertical stripes;
+// `variant` changes the noise so every variant has different bytes.
+cv::Mat pattern(int klass, int variant, int size = 120);
+
+// A PNG signature, an IHDR claiming width x height (8-bit RGB), no image
+// data, and IEND: enough for a decoder to allocate, nothing to decode.
+Bytes png_header_only(std::uint32_t width, std::uint32_t height);
+Bytes cmyk_jpeg(int width, int height);                           // via libjpeg (JCS_CMYK)
+Bytes with_exif_orientation(const Bytes& jpeg, int orientation);  // APP1 Exif after SOI
+
+// Options for synthetic fixtures: the core's cascades, centre crops kept
+// (Haar finds no face in stripes), no size floor, one thread, no progress.
+prepare::PrepareOptions synthetic_options();
+
+std::string sha256_of_file(const std::string& path);
+
+}  // namespace facegender::testing

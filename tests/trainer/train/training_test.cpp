@@ -1,0 +1,243 @@
+// Training end to end on a small synthetic dataset: the loss falls, the
+// network learns, a killed run resumes where its checkpoint left off, and
+// eval / inspect read what training wrote.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "common/files.hpp"
+#include "synthetic_data.hpp"
+#include "train/checkpoint.hpp"
+#include "train/trainer.hpp"
+
+namespace facegender {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<json> metrics_lines(const std::string& run) {
+  std::vector<json> lines;
+  std::ifstream in(run + "/metrics.jsonl");
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(json::parse(line));
+  return lines;
+}
+
+TrainConfig small_config(const std::string& data, const std::string& out, std::int64_t steps) {
+  TrainConfig c;
+  c.data = data;
+  c.out = out;
+  c.steps = steps;
+  c.batch = 16;
+  c.log_every = 10;
+  c.val_every = 20;
+  c.checkpoint_every = 10;
+  c.threads = 2;
+  c.loader_threads = 1;
+  c.learning_rate = 3e-3f;
+  c.warmup = 5;
+  return c;
+}
+
+// Runs the facegender CLI; returns its exit status (or -signal).
+int run_cli(const std::vector<std::string>& args, pid_t* started = nullptr, bool wait = true) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv{const_cast<char*>(FACEGENDER_CLI)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stderr);
+    execv(FACEGENDER_CLI, argv.data());
+    _exit(127);
+  }
+  if (started) *started = pid;
+  if (!wait) return 0;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+class Training : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<testing::TempDir>();
+    dataset::write(testing::stripes_dataset(150, 1), *dir_ / "stripes.fgds");
+    result_ = train(small_config(*dir_ / "stripes.fgds", *dir_ / "run", 60));
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+  static std::string data() { return *dir_ / "stripes.fgds"; }
+  static std::string run() { return *dir_ / "run"; }
+
+  static std::unique_ptr<testing::TempDir> dir_;
+  static TrainResult result_;
+};
+std::unique_ptr<testing::TempDir> Training::dir_;
+TrainResult Training::result_;
+
+TEST_F(Training, LossFallsAndTheNetworkLearns) {
+  const std::vector<json> lines = metrics_lines(run());
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_GT(lines.front()["loss"].get<double>(), 1.5 * lines.back()["loss"].get<double>());
+  EXPECT_EQ(result_.steps_done, 60);
+  EXPECT_GE(result_.best_val_accuracy, 0.9);
+  for (const char* name : {"best.json", "best.safetensors", "last.json", "last.safetensors"}) {
+    EXPECT_TRUE(fs::exists(run() + "/" + name)) << name;
+  }
+  const Checkpoint best = read_checkpoint(run());
+  EXPECT_EQ(best.architecture.name, "compact");
+  EXPECT_EQ(best.state["classes"], (json{"horizontal", "vertical"}));
+  EXPECT_EQ(best.state["metrics"]["best_step"].get<std::int64_t>(), result_.best_step);
+  for (const json& line : lines) {
+    for (const char* key : {"step", "loss", "accuracy", "samples_per_s", "learning_rate"}) {
+      EXPECT_TRUE(line.contains(key)) << key;
+    }
+  }
+  EXPECT_TRUE(lines[1].contains("val_accuracy"));
+}
+
+TEST_F(Training, KilledRunResumesFromItsLastCheckpoint) {
+  const std::string out = *dir_ / "killed";
+  const std::vector<std::string> args = {"train",
+                                         data(),
+                                         "--out",
+                                         out,
+                                         "--steps",
+                                         "60",
+                                         "--batch",
+                                         "16",
+                                         "--checkpoint-every",
+                                         "10",
+                                         "--log-every",
+                                         "5",
+                                         "--val-every",
+                                         "20",
+                                         "--threads",
+                                         "2",
+                                         "--lr",
+                                         "3e-3",
+                                         "--warmup",
+                                         "5"};
+  pid_t pid = 0;
+  run_cli(args, &pid, false);
+  // kill -9 once a checkpoint past step 20 exists.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  std::int64_t checkpointed = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      checkpointed = json::parse(read_file(out + "/last.json")).value("step", std::int64_t{0});
+    } catch (const std::exception&) {
+    }
+    if (checkpointed >= 20) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_GE(checkpointed, 20) << "no checkpoint appeared";
+  const Checkpoint at_kill = read_checkpoint(out + "/last.json");
+  const std::int64_t resumed_from = at_kill.state["step"].get<std::int64_t>();
+  ASSERT_LT(resumed_from, 60) << "the run finished before it could be killed";
+
+  std::vector<std::string> resume = args;
+  resume.push_back("--resume");
+  ASSERT_EQ(run_cli(resume), 0);
+  const std::vector<json> lines = metrics_lines(out);
+  std::int64_t previous = 0;
+  for (const json& line : lines) {
+    EXPECT_GT(line["step"].get<std::int64_t>(), previous) << "steps must continue without repeats";
+    previous = line["step"].get<std::int64_t>();
+  }
+  EXPECT_EQ(previous, 60);
+  EXPECT_EQ(lines.size(), 12u);  // every 5 steps, each logged once
+  EXPECT_EQ(read_checkpoint(out + "/last.json").state["step"].get<std::int64_t>(), 60);
+
+  // Batches, augmentation and dropout follow the step, so the resumed run
+  // ends where an uninterrupted one does.
+  const std::string straight = *dir_ / "straight";
+  std::vector<std::string> uninterrupted = args;
+  uninterrupted[3] = straight;
+  ASSERT_EQ(run_cli(uninterrupted), 0);
+  const TensorFile a = read_checkpoint(out + "/last.json").weights;
+  const TensorFile b = read_checkpoint(straight + "/last.json").weights;
+  double worst = 0.0;
+  for (const auto& [name, t] : a.tensors) {
+    if (name.rfind("optimizer.", 0) == 0) continue;
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      worst = std::max(worst,
+                       static_cast<double>(std::abs(t.values[i] - b.tensors.at(name).values[i])));
+    }
+  }
+  EXPECT_LT(worst, 1e-4) << "resumed and uninterrupted runs diverged";
+}
+
+TEST_F(Training, InterruptSavesAndExitsCleanly) {
+  const std::string out = *dir_ / "interrupted";
+  pid_t pid = 0;
+  run_cli({"train", data(), "--out", out, "--steps", "1000", "--batch", "16", "--threads", "2"},
+          &pid, false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (!fs::exists(out + "/metrics.jsonl") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const std::int64_t step = read_checkpoint(out + "/last.json").state["step"].get<std::int64_t>();
+  EXPECT_GT(step, 0);
+  EXPECT_LT(step, 1000);
+}
+
+TEST_F(Training, RejectsBadInputNamingTheFile) {
+  auto message_of = [](const TrainConfig& c) {
+    try {
+      train(c);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  dataset::PackedDataset one_class = testing::stripes_dataset(10, 2);
+  for (auto& r : one_class.records) r.label = 0;
+  dataset::write(one_class, *dir_ / "one.fgds");
+  EXPECT_NE(message_of(small_config(*dir_ / "one.fgds", *dir_ / "r1", 5)).find("only one class"),
+            std::string::npos);
+  EXPECT_NE(message_of(small_config(*dir_ / "absent.fgds", *dir_ / "r2", 5)).find("absent.fgds"),
+            std::string::npos);
+  TrainConfig resume = small_config(data(), *dir_ / "never-ran", 5);
+  resume.resume = true;
+  EXPECT_NE(message_of(resume).find("no checkpoint"), std::string::npos);
+  EXPECT_NE(message_of(small_config(data(), run(), 5)).find("--resume"), std::string::npos);
+  fs::create_directories(*dir_ / "corrupt");
+  write_file_atomically(*dir_ / "corrupt/last.json", "{ not json");
+  TrainConfig corrupt = small_config(data(), *dir_ / "corrupt", 5);
+  corrupt.resume = true;
+  EXPECT_NE(message_of(corrupt).find("last.json"), std::string::npos);
+}
+
+TEST_F(Training, EvalAndInspectReadTheRun) {
+  const std::string report = *dir_ / "report";
+  ASSERT_EQ(run_cli({"eval", run(), "--data", data(), "--out", report}), 0);
+  const json eval = json::parse(read_file(report + "/eval.json"));
+  EXPECT_GE(eval["overall"]["accuracy"].get<double>(), 0.9);
+  EXPECT_EQ(eval["overall"]["confusion_matrix"].size(), 2u);
+  EXPECT_FALSE(eval["by_age"].empty());
+  EXPECT_FALSE(eval["by_race_gender_adults"].empty());
+  EXPECT_GT(eval["eval_only"]["count"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(report + "/eval.md"));
+  EXPECT_GT(fs::file_size(report + "/mistakes.png"), 0u);
+  ASSERT_EQ(run_cli({"inspect", "curves", run(), "--out", *dir_ / "curves.png"}), 0);
+  EXPECT_GT(fs::file_size(*dir_ / "curves.png"), 1000u);
+  EXPECT_NE(run_cli({"eval", *dir_ / "nowhere", "--data", data()}), 0);
+}
+
+}  // namespace
+}  // namespace facegender
