@@ -115,15 +115,19 @@ void NetworkImpl::initialize(std::uint64_t seed) {
   }
 }
 
+NamedTensor to_named_tensor(const torch::Tensor& tensor) {
+  const torch::Tensor cpu = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  NamedTensor named;
+  named.shape.assign(cpu.sizes().begin(), cpu.sizes().end());
+  named.values.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
+  return named;
+}
+
 TensorFile weights_of(Network& network) {
   TensorFile file;
   auto add = [&file](const std::string& name, const torch::Tensor& t) {
     if (t.scalar_type() != torch::kFloat32) return;  // e.g. BatchNorm's step counter
-    const torch::Tensor cpu = t.detach().to(torch::kCPU).contiguous();
-    NamedTensor tensor;
-    tensor.shape.assign(cpu.sizes().begin(), cpu.sizes().end());
-    tensor.values.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
-    file.tensors.emplace(name, std::move(tensor));
+    file.tensors.emplace(name, to_named_tensor(t));
   };
   for (const auto& p : network->named_parameters()) add(p.key(), p.value());
   for (const auto& b : network->named_buffers()) add(b.key(), b.value());

@@ -31,6 +31,9 @@ class NetworkImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Network);
 
+// A float tensor's values, copied to the CPU.
+NamedTensor to_named_tensor(const torch::Tensor& tensor);
+
 // All parameters and buffers (float only) as named tensors, on the CPU.
 TensorFile weights_of(Network& network);
 // Loads weights by name; throws std::runtime_error naming `source` and the

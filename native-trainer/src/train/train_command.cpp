@@ -50,7 +50,7 @@ void add_train(CLI::App& app) {
   cmd->add_option("--norm-std", config->normalization.std, "Input normalisation std")
       ->capture_default_str();
   cmd->add_option("--margin", config->margin,
-                  "Crop margin the dataset was prepared with (recorded in the model)")
+                  "Crop margin to record in the model when the dataset lacks prepare's")
       ->capture_default_str();
   cmd->add_flag("!--no-random-crop", config->augment.random_crop,
                 "Centre crop instead of random 100->80 crops");

@@ -208,11 +208,7 @@ void save_optimizer(torch::optim::Adam& optimizer, Network& network, TensorFile&
     const auto& s = static_cast<const torch::optim::AdamParamState&>(*found->second);
     for (const auto& [suffix, tensor] :
          {std::pair{"exp_avg", s.exp_avg()}, std::pair{"exp_avg_sq", s.exp_avg_sq()}}) {
-      const torch::Tensor cpu = tensor.detach().to(torch::kCPU).contiguous();
-      NamedTensor t;
-      t.shape.assign(cpu.sizes().begin(), cpu.sizes().end());
-      t.values.assign(cpu.data_ptr<float>(), cpu.data_ptr<float>() + cpu.numel());
-      file.tensors["optimizer." + p.key() + "." + suffix] = std::move(t);
+      file.tensors["optimizer." + p.key() + "." + suffix] = to_named_tensor(tensor);
     }
     steps[p.key()] = s.step();
   }
@@ -365,10 +361,16 @@ TrainResult train(const TrainConfig& config) {
         run.string() + " already holds a run: pass --resume to continue it, or another --out");
   }
 
+  // The crop margin is prepare's choice; the model must record the one its
+  // faces were cut with.
+  const json::json_pointer recorded_margin("/options/margin");
+  const double margin = data.provenance.contains(recorded_margin)
+                            ? data.provenance[recorded_margin].get<double>()
+                            : config.margin;
   json base_state = {
       {"classes", data.classes},
       {"config", config_json(config)},
-      {"crop", {{"margin", config.margin}, {"size", data.image_size}, {"input", arch.input_size}}},
+      {"crop", {{"margin", margin}, {"size", data.image_size}, {"input", arch.input_size}}},
       {"normalization", {{"mean", config.normalization.mean}, {"std", config.normalization.std}}},
       {"data", data_summary(data, config.data)},
       {"parameters", parameter_count(network)}};

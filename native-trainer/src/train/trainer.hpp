@@ -28,7 +28,7 @@ struct TrainConfig {
   int loader_threads = 2;       // batch-assembly workers
   std::uint64_t seed = 1;
   Normalization normalization{0.5f, 0.5f};
-  double margin = 0.2;  // crop margin the dataset was prepared with (recorded, not applied)
+  double margin = 0.2;  // crop margin to record when the dataset lacks prepare's
   AugmentConfig augment;
   bool resume = false;
 };
