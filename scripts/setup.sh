@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what facegender needs on Debian 12, then fetches the test photos.
-# Idempotent: anything already there is left alone, and apt-get update runs
-# only when something has to be installed.
+# Installs what facegender needs on Debian 12: Debian packages, the web app's
+# npm packages (web/package-lock.json), then the test photos.
+# Idempotent: anything already there is left alone, apt-get update runs only
+# when something has to be installed, and `npm ci` only when web/node_modules
+# is missing or web/package-lock.json changed since the last install.
 #
 #   scripts/setup.sh               everything: build, test and serve
 #   scripts/setup.sh --serve-only  only what scripts/serve.sh needs
@@ -13,11 +15,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 # Enough to build the WebAssembly core and serve it. The browser also needs
 # OpenCV's Haar cascades (opencv-data) as JSON, which a small native tool
-# built against OpenCV makes, so the native compiler and OpenCV are here too.
+# built against OpenCV makes, so the native compiler and OpenCV are here too;
+# npm installs ONNX Runtime Web for the page.
 SERVE_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libopencv-dev opencv-data nlohmann-json3-dev libcli11-dev
-  emscripten nodejs
+  emscripten nodejs npm
 )
 
 # Everything: the above plus tests, benchmarks, formatting and the tools that
@@ -25,7 +28,8 @@ SERVE_PACKAGES=(
 ALL_PACKAGES=(
   "${SERVE_PACKAGES[@]}"
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  npm clang-format dpkg-dev bzip2
+  clang-format dpkg-dev bzip2
+  chromium  # the browser test (tests/browser), driven by playwright-core from web/
   # The trainer: LibTorch (CPU), ONNX export, hashing, compression, head pose
   # (dlib's 68-landmark model), and PyTorch-Python for the training benchmark.
   libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev zlib1g-dev
@@ -57,6 +61,29 @@ check_toolchain() {
   fg_say "emcc $(sed -n '1s/.* \([0-9][0-9.]*\) .*/\1/p' <<<"$emcc_version")"
 }
 
+# web/node_modules from web/package-lock.json (onnxruntime-web for the page,
+# playwright-core for the browser test). `npm ci` runs only when node_modules
+# is missing or the lock file differs from the one last installed (its hash is
+# kept in node_modules). No install scripts run, and no browser is downloaded.
+install_web_packages() {
+  local web="$FG_REPO/web"
+  local stamp="$web/node_modules/.facegender-lock.sha256"
+  local lock_hash
+  lock_hash="$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)"
+  if [[ -d "$web/node_modules" && -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" ]]; then
+    fg_say "web/node_modules matches web/package-lock.json"
+    return 0
+  fi
+  if [[ -d "$web/node_modules" ]]; then
+    fg_say "web/node_modules does not match web/package-lock.json: npm ci in web/"
+  else
+    fg_say "web/node_modules missing: npm ci in web/"
+  fi
+  (cd "$web" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund) ||
+    fg_die "npm ci in web/ failed (it needs the npm registry)"
+  printf '%s\n' "$lock_hash" >"$stamp"
+}
+
 fetch_test_photos() {
   "$FG_REPO/scripts/fetch-test-photos.sh"
 }
@@ -79,9 +106,11 @@ main() {
   if ((serve_only)); then
     fg_ensure_packages "${SERVE_PACKAGES[@]}"
     check_toolchain
+    install_web_packages
   else
     fg_ensure_packages "${ALL_PACKAGES[@]}"
     check_toolchain
+    install_web_packages
     fetch_test_photos
   fi
   fg_say "done"

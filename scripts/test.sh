@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds everything and runs every test: installs what is missing (setup.sh),
-# builds the native and WebAssembly presets, then runs ctest on the native
-# build (unit, OpenCV parity and WASM parity tests). Exits non-zero on the
-# first failure. Works from any folder.
+# builds the native and WebAssembly presets and the web app (build/web/, with
+# models/facegender.onnx), then runs ctest on the native build (unit, OpenCV
+# parity, WASM parity, trainer and browser tests). Exits non-zero on the first
+# failure. Works from any folder.
 set -euo pipefail
 
 FG_TOOL="test"
@@ -43,4 +44,5 @@ step "configure native" cmake --preset native
 step "build native" cmake --build --preset native
 step "configure wasm" wasm cmake --preset wasm
 step "build wasm" wasm cmake --build --preset wasm
+step "build web" node web/build.mjs --out build/web
 step "ctest native" ctest --preset native -j2

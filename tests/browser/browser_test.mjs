@@ -1,0 +1,420 @@
+#!/usr/bin/env node
+// End-to-end test of the browser app (ctest label `browser`): builds the site
+// with web/build.mjs, serves it with scripts/serve.mjs on 127.0.0.1, and
+// drives Debian's Chromium (/usr/bin/chromium) with playwright-core from
+// web/node_modules (no browser is ever downloaded).
+//
+//   node tests/browser/browser_test.mjs --facegender BIN --photos DIR --work DIR
+//        [--model FILE] [--wasm-build DIR] [--cascades DIR] [--chromium FILE]
+//
+// FACEGENDER_TEST_MODEL overrides --model (default models/facegender.onnx).
+// Checks, failing (never skipping) when something it needs is missing:
+//  * the page loads under the server's Content-Security-Policy, with no
+//    policy violation and no page error, and says which backend it uses;
+//  * photos: #results lists one label per face, and the page's boxes and raw
+//    probabilities equal `facegender classify --json` with the page's search
+//    settings (probabilities within 1e-4); also through drop and paste;
+//  * a picture without a face offers "Classify the whole image", which
+//    equals `facegender classify --whole-image`;
+//  * bad files (text named .jpg, 0 bytes, a truncated JPEG, a 150-megapixel
+//    header) give a message and the page still classifies a photo after;
+//  * an image over 4096 px is scaled down;
+//  * webcam: denied -> a message; Chromium's fake camera playing a test photo
+//    -> labels in #results and frames per second;
+//  * WebGPU (Chromium's software adapter, SwiftShader): the page picks it and
+//    its probabilities equal classify's too;
+//  * every request the browser made went to the test server on 127.0.0.1;
+//    no Content-Security-Policy violation, no page error.
+
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TOLERANCE = 1e-4;
+// The page's photo search (web/pipeline.js PHOTO_SEARCH) as classify options.
+const CLASSIFY_SEARCH = ['--min-neighbors', '5', '--max-side', '640', '--pad', '0', '--scale-factor', '1.1'];
+const FACE_PHOTOS = ['2008_001322.jpg', 'bald_guys.jpg'];
+// The fake webcam plays this photo (even width and height, as the capture wants).
+const WEBCAM_PHOTO = '2008_001009.jpg';
+const CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const WEBCAM_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+// A software WebGPU adapter, so that the WebGPU backend runs without a GPU.
+const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan', '--use-angle=swiftshader'];
+
+const started = Date.now();
+let failures = 0;
+let checks = 0;
+
+function log(message) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
+}
+
+function check(condition, what, detail = '') {
+  checks += 1;
+  if (condition) {
+    log(`ok   ${what}`);
+  } else {
+    failures += 1;
+    log(`FAIL ${what}${detail ? `: ${detail}` : ''}`);
+  }
+  return condition;
+}
+
+function die(message) {
+  console.error(`browser test: error: ${message}`);
+  process.exit(1);
+}
+
+function parseArgs(argv) {
+  const options = {
+    model: process.env.FACEGENDER_TEST_MODEL || path.join(REPO, 'models/facegender.onnx'),
+    wasmBuild: path.join(REPO, 'build/wasm'),
+    cascades: path.join(REPO, 'build/native/cascades'),
+    chromium: '/usr/bin/chromium',
+  };
+  const names = { '--facegender': 'facegender', '--photos': 'photos', '--work': 'work', '--model': 'model',
+    '--wasm-build': 'wasmBuild', '--cascades': 'cascades', '--chromium': 'chromium' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const name = names[argv[i]];
+    if (!name || i + 1 >= argv.length) die(`unknown or incomplete argument '${argv[i]}'`);
+    if (name !== 'model' || !process.env.FACEGENDER_TEST_MODEL) options[name] = path.resolve(argv[i + 1]);
+  }
+  for (const required of ['facegender', 'photos', 'work']) {
+    if (!options[required]) die(`--${required} is required`);
+  }
+  return options;
+}
+
+async function requireFile(file, hint) {
+  try {
+    if ((await stat(file)).isFile()) return;
+  } catch {
+    // reported below
+  }
+  die(`${file} is missing: ${hint}`);
+}
+
+function loadPlaywright() {
+  const require = createRequire(path.join(REPO, 'web/package.json'));
+  try {
+    return require('playwright-core');
+  } catch {
+    return die('playwright-core is not installed in web/node_modules: run scripts/setup.sh (or: cd web && npm ci)');
+  }
+}
+
+async function run(command, args) {
+  try {
+    return await promisify(execFile)(command, args, { maxBuffer: 64 << 20 });
+  } catch (error) {
+    die(`${command} ${args.join(' ')} failed: ${error.stderr || error.message}`);
+  }
+  return null;
+}
+
+// `facegender classify --json` on one photo: {faces: [{box, probabilities: []}]},
+// probabilities in the model's class order.
+async function classifyNative(options, photo, classNames, extra = []) {
+  const { stdout } = await run(options.facegender,
+    ['classify', '--json', '--model', options.model, '--cascades', options.cascades, ...extra, photo]);
+  const result = JSON.parse(stdout.trim().split('\n')[0]);
+  if (result.error) die(`classify ${photo}: ${result.error}`);
+  return result.faces.map((face) => ({
+    box: face.box,
+    probabilities: classNames.map((name) => face.probabilities[name]),
+  }));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(site) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(REPO, 'scripts/serve.mjs'), site], {
+    env: { ...process.env, PORT: String(port), FACEGENDER_SERVE_QUIET: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)));
+    child.stdout.on('data', (data) => {
+      if (String(data).includes('serving')) resolve();
+    });
+  });
+  return { child, origin: `http://127.0.0.1:${port}` };
+}
+
+function compareFaces(what, page, native) {
+  const pageBoxes = page.boxes.map((b) => [b.x, b.y, b.width, b.height]);
+  const nativeBoxes = native.map((f) => f.box);
+  if (!check(JSON.stringify(pageBoxes) === JSON.stringify(nativeBoxes), `${what}: same ${native.length} boxes as classify`,
+    `page ${JSON.stringify(pageBoxes)} vs classify ${JSON.stringify(nativeBoxes)}`)) return;
+  let worst = 0;
+  native.forEach((face, i) => face.probabilities.forEach((p, k) => {
+    worst = Math.max(worst, Math.abs(p - page.probabilities[i][k]));
+  }));
+  check(worst <= TOLERANCE, `${what}: probabilities equal classify's (max diff ${worst.toExponential(2)})`);
+}
+
+// Waits until the page has classified one more photo than `before`, or shown one more message.
+async function waitForOutcome(page, before) {
+  await page.waitForFunction(
+    ({ photos, messages }) => window.__facegender.photosClassified > photos || window.__facegender.messages.length > messages,
+    before, { timeout: 30000 });
+}
+
+async function counters(page) {
+  return page.evaluate(() => ({
+    photos: window.__facegender.photosClassified,
+    messages: window.__facegender.messages.length,
+  }));
+}
+
+async function uploadPhoto(page, file) {
+  const before = await counters(page);
+  await page.setInputFiles('#file-input', file);
+  await waitForOutcome(page, before);
+  return page.evaluate(() => window.__facegender.last);
+}
+
+// Sends a file (bytes in base64) to the page as a drop or a paste event.
+async function dropOrPaste(page, kind, name, type, base64) {
+  const before = await counters(page);
+  await page.evaluate(({ kind, name, type, base64 }) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], name, { type }));
+    const event = kind === 'paste'
+      ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
+      : new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true });
+    document.body.dispatchEvent(event);
+  }, { kind, name, type, base64 });
+  await waitForOutcome(page, before);
+  return counters(page);
+}
+
+// A PNG drawn in the page: a smooth pattern without faces, width x height.
+function pagePng(page, width, height) {
+  return page.evaluate(async ({ width, height }) => {
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d');
+    const gradient = ctx.createLinearGradient(0, 0, width, height);
+    gradient.addColorStop(0, '#203040');
+    gradient.addColorStop(1, '#d0c0a0');
+    ctx.fillStyle = gradient;
+    ctx.fillRect(0, 0, width, height);
+    ctx.fillStyle = '#806040';
+    ctx.fillRect(width / 4, height / 3, width / 2, height / 5);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  }, { width, height });
+}
+
+// The first bytes of a PNG that says it is width x height (no pixel data).
+function pngHeader(width, height) {
+  const header = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header, 0);
+  header.writeUInt32BE(13, 8);
+  header.write('IHDR', 12, 'latin1');
+  header.writeUInt32BE(width, 16);
+  header.writeUInt32BE(height, 20);
+  header.set([8, 6, 0, 0, 0], 24);
+  return header;
+}
+
+// Launches Chromium with a fresh profile, opens the page and waits for it
+// to load; runs `body(page)`, then checks requests, CSP and page errors.
+async function withPage(options, origin, what, extraFlags, body) {
+  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'facegender-chromium-'));
+  let context;
+  try {
+    context = await options.chromiumApi.launchPersistentContext(userDataDir, {
+      executablePath: options.chromium,
+      headless: true,
+      args: [...CHROMIUM_FLAGS, ...extraFlags],
+      viewport: { width: 1100, height: 900 },
+    });
+    const requests = [];
+    context.on('request', (request) => requests.push(request.url()));
+    const page = context.pages()[0] ?? await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(message.text());
+    });
+
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.__facegender && window.__facegender.state !== 'loading', null,
+      { timeout: 60000 });
+    const loaded = await page.evaluate(() => ({ ...window.__facegender }));
+    if (check(loaded.state === 'ready', `${what}: the page loads its core and model`, await page.textContent('#message'))) {
+      await body(page, loaded);
+    }
+
+    const offsite = requests.filter((url) => !url.startsWith(`${origin}/`) && !/^(data|blob):/.test(url));
+    check(requests.length > 0 && offsite.length === 0,
+      `${what}: all ${requests.length} requests went to ${origin}`, offsite.slice(0, 5).join(' '));
+    const violations = await page.evaluate(() => window.__facegender.cspViolations);
+    check(violations.length === 0, `${what}: no Content-Security-Policy violation`, violations.join('; '));
+    check(pageErrors.length === 0, `${what}: no page errors`, pageErrors.slice(0, 5).join(' | '));
+  } finally {
+    await context?.close().catch(() => {});
+    await rm(userDataDir, { recursive: true, force: true });
+  }
+}
+
+async function classifyAgainstNative(options, page, classNames, name, prefix = '') {
+  const photo = path.join(options.photos, name);
+  const [last, native] = await Promise.all([uploadPhoto(page, photo),
+    classifyNative(options, photo, classNames, CLASSIFY_SEARCH)]);
+  if (!check(last?.source === 'photo' && last.name === name, `${prefix}${name}: classified`,
+    await page.textContent('#message'))) return;
+  const items = await page.$$eval('#results li', (lis) => lis.map((li) => li.textContent));
+  const labelsOk = items.length === native.length && items.length > 0 &&
+    items.every((text) => /^[\w-]+ \d{1,3}\.\d%$/.test(text)) && JSON.stringify(items) === JSON.stringify(last.labels);
+  check(labelsOk, `${prefix}${name}: #results has one label per face (${items.length}: ${items.slice(0, 3).join(', ')}…)`,
+    JSON.stringify(items));
+  compareFaces(`${prefix}${name}`, last, native);
+}
+
+// Photos, bad files, drop, paste, whole image and the webcam, on WebAssembly.
+async function mainSession(options, page, loaded) {
+  const backend = (await page.textContent('#backend')).trim();
+  check(/WebGPU|WebAssembly/.test(backend), `the page says which backend it uses (${backend})`);
+  const { classNames } = loaded;
+
+  for (const name of FACE_PHOTOS) await classifyAgainstNative(options, page, classNames, name);
+
+  // Bad files, then a good photo still works.
+  const photoBytes = await readFile(path.join(options.photos, FACE_PHOTOS[0]));
+  const badFiles = [
+    { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('This is text, not a photo.\n'), expect: /not an image/ },
+    { name: 'empty.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(0), expect: /empty/ },
+    { name: 'cut.jpg', mimeType: 'image/jpeg', buffer: photoBytes.subarray(0, Math.floor(photoBytes.length * 0.6)),
+      expect: /could not be decoded|damaged/ },
+    { name: 'huge.png', mimeType: 'image/png', buffer: pngHeader(15000, 10000), expect: /megapixels/ },
+  ];
+  for (const bad of badFiles) {
+    const before = await counters(page);
+    await page.setInputFiles('#file-input', { name: bad.name, mimeType: bad.mimeType, buffer: bad.buffer });
+    await waitForOutcome(page, before);
+    const message = await page.textContent('#message');
+    const visible = await page.isVisible('#message');
+    check(visible && bad.expect.test(message), `${bad.name}: a message for the user ("${message}")`);
+  }
+  const again = await uploadPhoto(page, path.join(options.photos, FACE_PHOTOS[0]));
+  check(again?.source === 'photo' && again.labels.length > 0 && !(await page.isVisible('#message')),
+    'after the bad files a photo is classified again');
+
+  // Paste and drop: the same photo gives the same result; a huge image is scaled down.
+  await dropOrPaste(page, 'paste', 'pasted.jpg', 'image/jpeg', photoBytes.toString('base64'));
+  const pasted = await page.evaluate(() => window.__facegender.last);
+  check(pasted.name === 'pasted.jpg' && JSON.stringify(pasted.probabilities) === JSON.stringify(again.probabilities),
+    'a pasted photo gives the same result');
+  await dropOrPaste(page, 'drop', 'big.png', 'image/png', await pagePng(page, 6000, 3000));
+  const status = await page.textContent('#status');
+  check(/6000×3000, scaled to 4096×2048/.test(status), `a dropped 6000×3000 image is scaled down ("${status}")`);
+
+  // No face: classify the whole image, against classify --whole-image.
+  const plainPath = path.join(options.work, 'no-face.png');
+  await writeFile(plainPath, Buffer.from(await pagePng(page, 320, 240), 'base64'));
+  const noFace = await uploadPhoto(page, plainPath);
+  const offered = await page.isVisible('#whole-image');
+  check(noFace?.boxes.length === 0 && offered, 'no face: the page says so and offers the whole image',
+    await page.textContent('#status'));
+  if (offered) {
+    await page.click('#whole-image');
+    await page.waitForFunction(() => window.__facegender.last?.source === 'whole-image', null, { timeout: 30000 });
+    const whole = await page.evaluate(() => window.__facegender.last);
+    const items = await page.$$eval('#results li', (lis) => lis.map((li) => li.textContent));
+    check(items.length === 1, `whole image: one result (${items[0]})`);
+    compareFaces('whole image', whole, await classifyNative(options, plainPath, classNames, ['--whole-image']));
+  }
+
+  // Webcam: denied, then Chromium's fake camera playing a face photo.
+  await page.evaluate(() => {
+    window.__realGetUserMedia = navigator.mediaDevices.getUserMedia;
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('denied', 'NotAllowedError'));
+  });
+  await page.click('#camera-start');
+  await page.waitForFunction(() => /denied/.test(document.getElementById('message').textContent), null,
+    { timeout: 10000 }).catch(() => {});
+  check(/denied/.test(await page.textContent('#message')) && !(await page.isDisabled('#camera-start')),
+    `webcam denied: a message ("${await page.textContent('#message')}")`);
+  await page.evaluate(() => {
+    navigator.mediaDevices.getUserMedia = window.__realGetUserMedia;
+  });
+  await page.click('#camera-start');
+  const live = await page.waitForFunction(
+    () => Number(document.getElementById('fps').textContent) > 0 && document.querySelectorAll('#results li').length > 0,
+    null, { timeout: 30000 }).then(() => true, () => false);
+  const fps = await page.textContent('#fps');
+  const frames = await page.evaluate(() => window.__facegender.framesClassified);
+  const items = await page.$$eval('#results li', (lis) => lis.map((li) => li.textContent));
+  check(live, `webcam (fake device): ${frames} frames, ${fps} fps shown, faces: ${items.join(', ')}`,
+    `${await page.textContent('#message')} ${await page.textContent('#status')}`);
+  await page.click('#camera-stop');
+  check(await page.isEnabled('#camera-start') && (await page.textContent('#fps')).trim() === '–', 'webcam stops');
+}
+
+// WebGPU: the page picks it when there is an adapter; same probabilities.
+async function webgpuSession(options, page, loaded) {
+  check(loaded.backend === 'webgpu' && /WebGPU/.test(await page.textContent('#backend')),
+    `WebGPU: the page uses it when there is an adapter (backend ${loaded.backend})`);
+  await classifyAgainstNative(options, page, loaded.classNames, FACE_PHOTOS[0], 'webgpu: ');
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  await requireFile(options.model,
+    'no model: train one (scripts/train-default-model.sh) or set FACEGENDER_TEST_MODEL=FILE');
+  await requireFile(options.facegender, 'build the native preset: cmake --build --preset native');
+  await requireFile(options.chromium, 'install Debian\'s chromium (scripts/setup.sh does)');
+  for (const name of [...FACE_PHOTOS, WEBCAM_PHOTO]) {
+    await requireFile(path.join(options.photos, name), 'fetch the test photos: scripts/fetch-test-photos.sh');
+  }
+  options.chromiumApi = loadPlaywright().chromium;
+
+  const site = path.join(options.work, 'site');
+  log(`building the site into ${site} (model ${options.model})`);
+  await run(process.execPath, [path.join(REPO, 'web/build.mjs'), '--out', site, '--model', options.model,
+    '--wasm-build', options.wasmBuild, '--cascades', options.cascades]);
+  // Chromium's fake camera plays an MJPEG file: JPEG frames one after another.
+  const webcamFile = path.join(options.work, 'webcam.mjpeg');
+  const webcamFrame = await readFile(path.join(options.photos, WEBCAM_PHOTO));
+  await writeFile(webcamFile, Buffer.concat([webcamFrame, webcamFrame]));
+
+  const server = await startServer(site);
+  try {
+    await withPage(options, server.origin, 'wasm', [...WEBCAM_FLAGS, `--use-file-for-fake-video-capture=${webcamFile}`],
+      (page, loaded) => mainSession(options, page, loaded));
+    await withPage(options, server.origin, 'webgpu', WEBGPU_FLAGS, (page, loaded) => webgpuSession(options, page, loaded));
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+  log(`${checks - failures}/${checks} checks passed`);
+  if (failures > 0) process.exit(1);
+}
+
+main().catch((error) => {
+  console.error(`browser test: error: ${error.stack || error}`);
+  process.exit(1);
+});

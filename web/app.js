@@ -1,0 +1,443 @@
+// The facegender page: photos (file input, drag and drop, paste) and the
+// webcam go through the classifier (pipeline.js); the page draws a box and a
+// label on each face and lists the labels in #results.
+//
+// For tests and curious users, window.__facegender holds the state and the
+// last result with its raw probabilities (one row per face, class order of
+// window.__facegender.classNames).
+
+import { CAMERA_SEARCH, Classifier, PHOTO_SEARCH } from './pipeline.js';
+import { UserFacingError, decodeImageFile } from './image-file.js';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  fileInput: $('file-input'),
+  dropZone: $('drop-zone'),
+  cameraStart: $('camera-start'),
+  cameraStop: $('camera-stop'),
+  status: $('status'),
+  message: $('message'),
+  noFace: $('no-face'),
+  wholeImage: $('whole-image'),
+  view: $('view'),
+  video: $('video'),
+  results: $('results'),
+  backend: $('backend'),
+  fps: $('fps'),
+  prepareMs: $('prepare-ms'),
+  inferMs: $('infer-ms'),
+  classNames: $('class-names'),
+  modelCardNote: $('model-card-note'),
+  modelCardLink: $('model-card-link'),
+};
+
+const state = {
+  classifier: null,
+  // The picture on screen: {rgba, width, height, name} (photo) or the camera.
+  picture: null,
+  camera: null,  // {stream, running, frames, windowStart, lastListUpdate}
+  photoToken: 0,  // a newer photo makes older, slower ones drop their result
+};
+
+const debug = {
+  state: 'loading',
+  backend: null,
+  classNames: null,
+  last: null,
+  messages: [],
+  cspViolations: [],
+  framesClassified: 0,
+  photosClassified: 0,
+};
+window.__facegender = debug;
+
+document.addEventListener('securitypolicyviolation', (event) => {
+  debug.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+
+// ---------------------------------------------------------------- messages
+
+function setStatus(text) {
+  ui.status.textContent = text;
+}
+
+function showMessage(text) {
+  ui.message.textContent = text;
+  ui.message.hidden = false;
+  debug.messages.push(text);
+}
+
+function clearMessage() {
+  ui.message.hidden = true;
+  ui.message.textContent = '';
+}
+
+function reportError(error, context) {
+  if (error instanceof UserFacingError) {
+    showMessage(error.message);
+  } else {
+    console.error(`facegender: ${context}:`, error);
+    showMessage(`Something went wrong ${context}: ${error?.message ?? error}. The page still works: try another picture.`);
+  }
+}
+
+const formatMs = (ms) => `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
+
+// ---------------------------------------------------------------- drawing
+
+const workCanvas = document.createElement('canvas');
+const workContext = workCanvas.getContext('2d', { willReadFrequently: true });
+const viewContext = ui.view.getContext('2d');
+
+// Draws `source` into the work canvas and returns its RGBA pixels.
+function capture(source, width, height) {
+  if (workCanvas.width !== width || workCanvas.height !== height) {
+    workCanvas.width = width;
+    workCanvas.height = height;
+  }
+  workContext.clearRect(0, 0, width, height);
+  workContext.drawImage(source, 0, 0, width, height);
+  return workContext.getImageData(0, 0, width, height).data;
+}
+
+// Shows the work canvas (mirrored for the webcam) with a box and label per face.
+function drawView(boxes, labels, mirrored) {
+  const { width, height } = workCanvas;
+  if (ui.view.width !== width || ui.view.height !== height) {
+    ui.view.width = width;
+    ui.view.height = height;
+  }
+  const ctx = viewContext;
+  ctx.setTransform(mirrored ? -1 : 1, 0, 0, 1, mirrored ? width : 0, 0);
+  ctx.drawImage(workCanvas, 0, 0);
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+
+  const longSide = Math.max(width, height);
+  const line = Math.max(2, Math.round(longSide / 320));
+  const fontSize = Math.max(13, Math.round(longSide / 45));
+  ctx.font = `600 ${fontSize}px system-ui, sans-serif`;
+  ctx.textBaseline = 'top';
+  boxes.forEach((box, i) => {
+    const x = mirrored ? width - box.x - box.width : box.x;
+    ctx.lineWidth = line;
+    ctx.strokeStyle = '#37e08f';
+    ctx.strokeRect(x, box.y, box.width, box.height);
+    const text = `${i + 1}: ${labels[i]}`;
+    const pad = Math.round(fontSize / 4);
+    const textWidth = ctx.measureText(text).width + 2 * pad;
+    const textHeight = fontSize + 2 * pad;
+    const tx = Math.min(Math.max(0, x), Math.max(0, width - textWidth));
+    const ty = box.y - textHeight >= 0 ? box.y - textHeight : box.y;
+    ctx.fillStyle = 'rgb(0 0 0 / 0.7)';
+    ctx.fillRect(tx, ty, textWidth, textHeight);
+    ctx.fillStyle = '#ffffff';
+    ctx.fillText(text, tx + pad, ty + pad);
+  });
+}
+
+function showResults(result, source) {
+  ui.results.replaceChildren(...result.labels.map((label) => {
+    const item = document.createElement('li');
+    item.textContent = label;
+    return item;
+  }));
+  ui.results.dataset.probabilities = JSON.stringify(result.probabilities);
+  ui.results.dataset.source = source;
+}
+
+function showTimings(result) {
+  ui.prepareMs.textContent = formatMs(result.timings.prepareMs);
+  ui.inferMs.textContent = result.boxes.length > 0 ? formatMs(result.timings.inferMs) : '– (no face)';
+}
+
+function record(result, source, name) {
+  debug.last = {
+    source,
+    name,
+    boxes: result.boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height })),
+    probabilities: result.probabilities,
+    labels: result.labels,
+    timings: result.timings,
+  };
+}
+
+// ---------------------------------------------------------------- photos
+
+async function classifyPhoto(file) {
+  if (!state.classifier) return;
+  stopCamera();
+  clearMessage();
+  const token = ++state.photoToken;
+  const name = file.name || 'the pasted image';
+  setStatus(`Reading “${name}”…`);
+  ui.noFace.hidden = true;
+  let decoded;
+  try {
+    decoded = await decodeImageFile(file);
+  } catch (error) {
+    if (token === state.photoToken) {
+      setStatus(state.picture ? 'The previous picture is still shown.' : 'Choose a photo or start the webcam.');
+      reportError(error, 'reading the file');
+    }
+    return;
+  }
+  try {
+    if (token !== state.photoToken) return;
+    const { bitmap, width, height } = decoded;
+    const rgba = capture(bitmap, width, height);
+    const result = await state.classifier.classifyFaces(rgba, width, height, PHOTO_SEARCH);
+    if (token !== state.photoToken) return;
+    state.picture = { rgba, width, height, name };
+    drawView(result.boxes, result.labels, false);
+    showResults(result, 'photo');
+    showTimings(result);
+    ui.fps.textContent = '–';
+    record(result, 'photo', name);
+    debug.photosClassified += 1;
+    const size = decoded.scaled
+      ? `${decoded.originalWidth}×${decoded.originalHeight}, scaled to ${width}×${height}`
+      : `${width}×${height}`;
+    const count = result.boxes.length;
+    if (count === 0) {
+      setStatus(`No face found in “${name}” (${size}).`);
+      ui.noFace.hidden = false;
+    } else {
+      setStatus(`${count} face${count === 1 ? '' : 's'} found in “${name}” (${size}), largest first.`);
+    }
+  } catch (error) {
+    reportError(error, 'classifying the photo');
+  } finally {
+    decoded.bitmap.close();
+  }
+}
+
+async function classifyWholeImage() {
+  const picture = state.picture;
+  if (!state.classifier || !picture) return;
+  clearMessage();
+  try {
+    const result = await state.classifier.classifyWhole(picture.rgba, picture.width, picture.height);
+    if (picture !== state.picture) return;
+    // The work canvas may hold a newer picture that failed: draw this one again.
+    workCanvas.width = picture.width;
+    workCanvas.height = picture.height;
+    workContext.putImageData(new ImageData(picture.rgba, picture.width, picture.height), 0, 0);
+    drawView(result.boxes, result.labels, false);
+    showResults(result, 'whole-image');
+    showTimings(result);
+    record(result, 'whole-image', picture.name);
+    ui.noFace.hidden = true;
+    setStatus(`The whole of “${picture.name}” classified as one face.`);
+  } catch (error) {
+    reportError(error, 'classifying the whole image');
+  }
+}
+
+function firstImageFile(files) {
+  const list = Array.from(files ?? []);
+  return list.find((f) => f.type.startsWith('image/')) ?? list[0] ?? null;
+}
+
+function setUpPhotoInputs() {
+  ui.fileInput.addEventListener('change', () => {
+    const file = ui.fileInput.files?.[0];
+    ui.fileInput.value = '';  // choosing the same file again fires change again
+    if (file) classifyPhoto(file);
+  });
+
+  let dragDepth = 0;
+  document.addEventListener('dragenter', (event) => {
+    event.preventDefault();
+    dragDepth += 1;
+    ui.dropZone.classList.add('dragging');
+  });
+  document.addEventListener('dragleave', () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) ui.dropZone.classList.remove('dragging');
+  });
+  document.addEventListener('dragover', (event) => event.preventDefault());
+  document.addEventListener('drop', (event) => {
+    event.preventDefault();
+    dragDepth = 0;
+    ui.dropZone.classList.remove('dragging');
+    if (!state.classifier) return;
+    const file = firstImageFile(event.dataTransfer?.files);
+    if (file) classifyPhoto(file);
+    else showMessage('Drop an image file from this device (links and text are not opened).');
+  });
+
+  document.addEventListener('paste', (event) => {
+    if (!state.classifier) return;
+    const file = firstImageFile(event.clipboardData?.files);
+    if (file) {
+      event.preventDefault();
+      classifyPhoto(file);
+    } else {
+      showMessage('The clipboard holds no image: copy a picture, then paste it here.');
+    }
+  });
+
+  ui.wholeImage.addEventListener('click', classifyWholeImage);
+}
+
+// ---------------------------------------------------------------- webcam
+
+function cameraErrorText(error) {
+  switch (error?.name) {
+    case 'NotAllowedError':
+    case 'SecurityError':
+      return 'Camera access was denied, so the webcam cannot be used. You can still choose, drop or paste a photo.';
+    case 'NotFoundError':
+    case 'OverconstrainedError':
+      return 'No camera was found. You can still choose, drop or paste a photo.';
+    case 'NotReadableError':
+    case 'AbortError':
+      return 'The camera could not be started (is another app using it?). You can still choose, drop or paste a photo.';
+    default:
+      return `The camera could not be started (${error?.name ?? 'error'}). You can still choose, drop or paste a photo.`;
+  }
+}
+
+function updateCameraButtons() {
+  const running = Boolean(state.camera);
+  ui.cameraStart.disabled = !state.classifier || running;
+  ui.cameraStop.disabled = !running;
+}
+
+async function startCamera() {
+  if (!state.classifier || state.camera) return;
+  clearMessage();
+  if (!navigator.mediaDevices?.getUserMedia) {
+    showMessage('This browser gives the page no camera access. You can still choose, drop or paste a photo.');
+    return;
+  }
+  const camera = { stream: null, running: true, frames: 0, windowStart: performance.now(), lastListUpdate: 0 };
+  state.camera = camera;
+  updateCameraButtons();
+  setStatus('Asking for the camera…');
+  try {
+    camera.stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } },
+      audio: false,
+    });
+    if (!camera.running) {  // stopped while asking
+      camera.stream.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    ui.video.srcObject = camera.stream;
+    await ui.video.play();
+  } catch (error) {
+    if (state.camera === camera) stopCamera();
+    showMessage(cameraErrorText(error));
+    setStatus(state.picture ? 'The previous picture is still shown.' : 'Choose a photo.');
+    return;
+  }
+  state.photoToken += 1;  // a photo still being read must not replace the camera
+  state.picture = null;
+  ui.noFace.hidden = true;
+  ui.results.replaceChildren();
+  setStatus('Webcam on (mirrored preview). Frames are processed here and never leave this device.');
+  scheduleFrame(camera);
+}
+
+function stopCamera() {
+  const camera = state.camera;
+  if (!camera) return;
+  camera.running = false;
+  camera.stream?.getTracks().forEach((t) => t.stop());
+  ui.video.pause();
+  ui.video.srcObject = null;
+  state.camera = null;
+  ui.fps.textContent = '–';
+  updateCameraButtons();
+  setStatus('Webcam stopped.');
+}
+
+function scheduleFrame(camera) {
+  if (!camera.running) return;
+  if (ui.video.requestVideoFrameCallback) ui.video.requestVideoFrameCallback(() => cameraFrame(camera));
+  else requestAnimationFrame(() => cameraFrame(camera));
+}
+
+async function cameraFrame(camera) {
+  if (!camera.running) return;
+  const width = ui.video.videoWidth;
+  const height = ui.video.videoHeight;
+  if (width === 0 || height === 0) {
+    scheduleFrame(camera);
+    return;
+  }
+  try {
+    const t0 = performance.now();
+    const rgba = capture(ui.video, width, height);
+    const captureMs = performance.now() - t0;
+    const result = await state.classifier.classifyFaces(rgba, width, height, CAMERA_SEARCH);
+    if (!camera.running) return;
+    result.timings.prepareMs += captureMs;
+    drawView(result.boxes, result.labels, true);
+    showTimings(result);
+    record(result, 'camera', 'webcam');
+    debug.framesClassified += 1;
+
+    const now = performance.now();
+    camera.frames += 1;
+    const elapsed = now - camera.windowStart;
+    if (elapsed >= 1000) {
+      const fps = (camera.frames * 1000) / elapsed;
+      ui.fps.textContent = fps.toFixed(1);
+      debug.fps = fps;
+      camera.frames = 0;
+      camera.windowStart = now;
+    }
+    // The live list changes at most once a second, so screen readers keep up.
+    if (now - camera.lastListUpdate >= 1000) {
+      camera.lastListUpdate = now;
+      showResults(result, 'camera');
+      const count = result.boxes.length;
+      setStatus(count === 0 ? 'Webcam on: no face in view.'
+        : `Webcam on: ${count} face${count === 1 ? '' : 's'} in view.`);
+    }
+  } catch (error) {
+    reportError(error, 'classifying a webcam frame');
+    stopCamera();
+    return;
+  }
+  scheduleFrame(camera);
+}
+
+function setUpCamera() {
+  ui.cameraStart.addEventListener('click', startCamera);
+  ui.cameraStop.addEventListener('click', stopCamera);
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  setUpPhotoInputs();
+  setUpCamera();
+  try {
+    const classifier = await Classifier.load(setStatus);
+    state.classifier = classifier;
+    debug.backend = classifier.backend;
+    debug.classNames = classifier.classNames.slice();
+    ui.backend.textContent = classifier.backendName;
+    ui.classNames.textContent = classifier.classNames.join(', ');
+    if (classifier.buildInfo.modelCard) {
+      ui.modelCardLink.href = classifier.buildInfo.modelCard;
+      ui.modelCardNote.hidden = false;
+    }
+    ui.fileInput.disabled = false;
+    updateCameraButtons();
+    setStatus('Ready. Choose a photo or start the webcam.');
+    debug.state = 'ready';
+    document.body.dataset.state = 'ready';
+  } catch (error) {
+    console.error('facegender: loading failed:', error);
+    showMessage(`The page could not load its face finder or model: ${error?.message ?? error}`);
+    setStatus('Not available.');
+    debug.state = 'error';
+    document.body.dataset.state = 'error';
+  }
+}
+
+start();
