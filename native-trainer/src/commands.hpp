@@ -9,6 +9,8 @@ class App;
 namespace facegender::cli {
 
 void add_prepare(CLI::App& app);  // photos -> packed dataset        (OpenCV, core)
+void add_pack(CLI::App& app);     // packed dataset -> travel form   (OpenCV: WebP)
+void add_unpack(CLI::App& app);   // travel form -> packed dataset   (OpenCV: WebP)
 void add_train(CLI::App& app);    // packed dataset -> checkpoints   (LibTorch only)
 void add_eval(CLI::App& app);     // checkpoint + dataset -> report  (LibTorch, OpenCV for PNG)
 void add_export(CLI::App& app);   // checkpoint -> ONNX              (LibTorch, libonnx, OpenCV DNN)

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   facegender::cli::add_train(app);
 #else
   facegender::cli::add_prepare(app);
+  facegender::cli::add_pack(app);
+  facegender::cli::add_unpack(app);
   facegender::cli::add_train(app);
   facegender::cli::add_eval(app);
   facegender::cli::add_export(app);
