@@ -1,6 +1,7 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -64,6 +65,18 @@ std::vector<std::string> face_photos() {
   EXPECT_FALSE(photos.empty()) << "no face photos in " << dir
                                << ": run scripts/fetch-test-photos.sh (scripts/test.sh does)";
   return photos;
+}
+
+TempDir::TempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "facegender-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed in " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 std::string cascade_json(const std::string& name) {

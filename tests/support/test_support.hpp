@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <opencv2/core.hpp>
 #include <random>
 #include <string>
@@ -37,6 +38,20 @@ int max_abs_diff(const cv::Mat& a, const cv::Mat& b);
 // JPEG face photos from Debian's dlib source package; fails the calling test
 // (with a hint to run scripts/fetch-test-photos.sh) when there are none.
 std::vector<std::string> face_photos();
+
+// A fresh folder under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string operator/(const std::string& relative) const { return (path_ / relative).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 std::string cascade_json(const std::string& name);  // built from opencv-data
 std::string cascade_xml(const std::string& name);   // opencv-data's original

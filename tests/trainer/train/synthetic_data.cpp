@@ -1,7 +1,6 @@
 #include "synthetic_data.hpp"
 
 #include <cmath>
-#include <filesystem>
 #include <random>
 
 namespace facegender::testing {
@@ -41,18 +40,6 @@ dataset::PackedDataset stripes_dataset(int per_class, unsigned seed) {
   }
   data.provenance = {{"generator", "stripes_dataset"}, {"seed", seed}};
   return data;
-}
-
-TempDir::TempDir() {
-  std::random_device device;
-  path = (std::filesystem::temp_directory_path() / ("facegender-test-" + std::to_string(device())))
-             .string();
-  std::filesystem::create_directories(path);
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path, ignored);
 }
 
 }  // namespace facegender::testing

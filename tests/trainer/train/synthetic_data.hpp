@@ -6,17 +6,10 @@
 #include <string>
 
 #include "dataset/packed_dataset.hpp"
+#include "test_support.hpp"  // TempDir
 
 namespace facegender::testing {
 
 dataset::PackedDataset stripes_dataset(int per_class, unsigned seed);
-
-// A fresh temporary folder, removed by the destructor.
-struct TempDir {
-  TempDir();
-  ~TempDir();
-  std::string path;
-  std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 }  // namespace facegender::testing
