@@ -237,6 +237,14 @@ void write(const PackedDataset& dataset, const std::string& path) {
   write_file_atomically(path, bytes);
 }
 
+std::string header_text(const PackedDataset& dataset) {
+  return header_json(dataset);
+}
+
+PackedDataset from_header_text(const std::string& text, const std::string& path) {
+  return dataset_from_header(parse_header(text, path), path);
+}
+
 PackedDataset read(const std::string& path) {
   const std::uintmax_t file_size = file_size_or_throw(path);
   std::ifstream in(path, std::ios::binary);
@@ -253,9 +261,9 @@ PackedDataset read(const std::string& path) {
                                " exceeds the " + std::to_string(file_size - kPrefixBytes) +
                                " bytes after the prefix");
   }
-  std::string header_text(static_cast<std::size_t>(header_length), '\0');
-  read_exact(in, header_text.data(), header_text.size(), path, "the JSON header");
-  PackedDataset dataset = dataset_from_header(parse_header(header_text, path), path);
+  std::string header(static_cast<std::size_t>(header_length), '\0');
+  read_exact(in, header.data(), header.size(), path, "the JSON header");
+  PackedDataset dataset = from_header_text(header, path);
 
   const std::uintmax_t pixel_bytes = file_size - kPrefixBytes - header_length;
   const std::size_t expected = dataset.records.size() * face_bytes(dataset.image_size);

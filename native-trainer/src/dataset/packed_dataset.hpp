@@ -57,6 +57,12 @@ struct PackedDataset {
   std::vector<std::size_t> indices(Split split, bool for_training = false) const;
 };
 
+// The JSON header write() stores, and a dataset (its pixels left empty) from
+// such a header: for other containers of the same data, such as the travel
+// form (prepare/travel_pack.hpp). from_header_text validates like read().
+std::string header_text(const PackedDataset& dataset);
+PackedDataset from_header_text(const std::string& text, const std::string& path);
+
 // Both throw std::runtime_error naming the file and the problem. write() is
 // atomic (temporary file + rename).
 void write(const PackedDataset& dataset, const std::string& path);

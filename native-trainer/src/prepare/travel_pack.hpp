@@ -5,7 +5,8 @@
 // scripts/unpack-dataset.py where only Python is available) turns it back
 // into a .fgds there.
 //
-// Layout: "FGDZ\0\0\0\1", uint64 LE header length, the .fgds JSON header,
+// Layout: "FGDZ\0\0\0\1", uint64 LE header length, the .fgds JSON header
+// (dataset::header_text),
 // uint32 LE count, count x uint32 LE blob sizes, the WebP blobs.
 #pragma once
 
