@@ -6,7 +6,7 @@
 // last result with its raw probabilities (one row per face, class order of
 // window.__facegender.classNames).
 
-import { CAMERA_SEARCH, Classifier, PHOTO_SEARCH } from './pipeline.js';
+import { BACKEND_CHOICES, CAMERA_SEARCH, Classifier, PHOTO_SEARCH } from './pipeline.js';
 import { UserFacingError, decodeImageFile } from './image-file.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,7 +23,10 @@ const ui = {
   video: $('video'),
   results: $('results'),
   backend: $('backend'),
+  backendChoice: $('backend-choice'),
   fps: $('fps'),
+  captureMs: $('capture-ms'),
+  detectMs: $('detect-ms'),
   prepareMs: $('prepare-ms'),
   inferMs: $('infer-ms'),
   classNames: $('class-names'),
@@ -146,11 +149,16 @@ function showResults(result, source) {
 }
 
 function showTimings(result) {
+  const { captureMs } = result.timings;
+  ui.captureMs.textContent = captureMs === undefined ? '–' : formatMs(captureMs);
+  ui.detectMs.textContent = formatMs(result.timings.detectMs);
   ui.prepareMs.textContent = formatMs(result.timings.prepareMs);
   ui.inferMs.textContent = result.boxes.length > 0 ? formatMs(result.timings.inferMs) : '– (no face)';
 }
 
 function record(result, source, name) {
+  // The model input by reference (no copy), for tests that hash it.
+  debug.lastInput = { tensor: result.tensor, dims: result.dims };
   debug.last = {
     source,
     name,
@@ -211,6 +219,26 @@ async function classifyPhoto(file) {
   }
 }
 
+// The work canvas may hold a newer picture that failed: draw this one again.
+function redrawPicture(picture, result) {
+  workCanvas.width = picture.width;
+  workCanvas.height = picture.height;
+  workContext.putImageData(new ImageData(picture.rgba, picture.width, picture.height), 0, 0);
+  drawView(result.boxes, result.labels, false);
+}
+
+// The photo on screen, classified again (after a backend switch).
+async function reclassifyPicture() {
+  const picture = state.picture;
+  const result = await state.classifier.classifyFaces(picture.rgba, picture.width, picture.height, PHOTO_SEARCH);
+  if (picture !== state.picture) return;
+  redrawPicture(picture, result);
+  showResults(result, 'photo');
+  showTimings(result);
+  record(result, 'photo', picture.name);
+  debug.photosClassified += 1;
+}
+
 async function classifyWholeImage() {
   const picture = state.picture;
   if (!state.classifier || !picture) return;
@@ -218,11 +246,7 @@ async function classifyWholeImage() {
   try {
     const result = await state.classifier.classifyWhole(picture.rgba, picture.width, picture.height);
     if (picture !== state.picture) return;
-    // The work canvas may hold a newer picture that failed: draw this one again.
-    workCanvas.width = picture.width;
-    workCanvas.height = picture.height;
-    workContext.putImageData(new ImageData(picture.rgba, picture.width, picture.height), 0, 0);
-    drawView(result.boxes, result.labels, false);
+    redrawPicture(picture, result);
     showResults(result, 'whole-image');
     showTimings(result);
     record(result, 'whole-image', picture.name);
@@ -373,7 +397,7 @@ async function cameraFrame(camera) {
     const captureMs = performance.now() - t0;
     const result = await state.classifier.classifyFaces(rgba, width, height, CAMERA_SEARCH);
     if (!camera.running) return;
-    result.timings.prepareMs += captureMs;
+    result.timings.captureMs = captureMs;
     drawView(result.boxes, result.labels, true);
     showTimings(result);
     record(result, 'camera', 'webcam');
@@ -412,15 +436,47 @@ function setUpCamera() {
 
 // ---------------------------------------------------------------- start
 
+function useClassifier(classifier) {
+  state.classifier = classifier;
+  debug.backend = classifier.backend;
+  debug.loadTimings = classifier.loadTimings;
+  ui.backend.textContent = classifier.backendName;
+}
+
+// The backend toggle: a new session on the same core and model; the webcam
+// keeps running and its next frame uses the new one.
+async function switchBackend() {
+  const old = state.classifier;
+  if (!old) return;
+  ui.backendChoice.disabled = true;
+  try {
+    useClassifier(await old.withBackend(ui.backendChoice.value, setStatus));
+    await old.release();
+    setStatus(`Now running on ${state.classifier.backendName}.`);
+    if (state.picture && !state.camera) await reclassifyPicture();
+  } catch (error) {
+    reportError(error, 'switching the backend');
+  } finally {
+    ui.backendChoice.disabled = false;
+  }
+}
+
+// ?backend=wasm (or webgpu, auto) picks the first backend, as the toggle does.
+function requestedBackend() {
+  const wanted = new URLSearchParams(window.location.search).get('backend') ?? 'auto';
+  return BACKEND_CHOICES.includes(wanted) ? wanted : 'auto';
+}
+
 async function start() {
   setUpPhotoInputs();
   setUpCamera();
+  ui.backendChoice.value = requestedBackend();
+  ui.backendChoice.addEventListener('change', switchBackend);
   try {
-    const classifier = await Classifier.load(setStatus);
-    state.classifier = classifier;
-    debug.backend = classifier.backend;
+    const classifier = await Classifier.load(setStatus, { backend: ui.backendChoice.value });
+    useClassifier(classifier);
+    ui.backendChoice.disabled = false;
     debug.classNames = classifier.classNames.slice();
-    ui.backend.textContent = classifier.backendName;
     ui.classNames.textContent = classifier.classNames.join(', ');
     if (classifier.buildInfo.modelCard) {
       ui.modelCardLink.href = classifier.buildInfo.modelCard;

@@ -34,10 +34,35 @@ async function pickBackend() {
   return 'wasm';
 }
 
+/** The backends a page can ask for: 'auto' is WebGPU when there is an adapter, else WASM. */
+export const BACKEND_CHOICES = Object.freeze(['auto', 'webgpu', 'wasm']);
 const BACKEND_NAMES = { webgpu: 'WebGPU (GPU)', wasm: 'WebAssembly (CPU)' };
 
+// One ONNX Runtime session on `backend`; WebGPU falls back to WASM when its
+// session cannot be created. Returns {session, backend}.
+async function createSession(modelBytes, backend) {
+  try {
+    return { session: await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }), backend };
+  } catch (error) {
+    if (backend === 'wasm') throw error;
+    console.warn('facegender: WebGPU session failed, using WebAssembly:', error);
+    return { session: await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] }), backend: 'wasm' };
+  }
+}
+
+function configureOrt() {
+  ort.env.wasm.wasmPaths = new URL('ort/', SITE).href;
+  // One thread: the model is small, and one inference thread measured faster
+  // than the pool's hand-offs for one to three 80x80 faces.
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.logLevel = 'error';
+}
+
 export class Classifier {
-  constructor(fg, cascade, session, spec, backend, buildInfo) {
+  constructor(assets, session, backend) {
+    const { fg, cascade, spec, buildInfo, modelBytes } = assets;
+    this.assets = assets;
     this.fg = fg;
     this.cascade = cascade;
     this.session = session;
@@ -45,6 +70,7 @@ export class Classifier {
     this.backend = backend;
     this.backendName = BACKEND_NAMES[backend];
     this.buildInfo = buildInfo;
+    this.modelBytes = modelBytes;
     this.inputName = session.inputNames.includes('input') ? 'input' : session.inputNames[0];
     if (session.outputNames.includes('probabilities')) {
       this.outputName = 'probabilities';
@@ -54,10 +80,17 @@ export class Classifier {
       this.outputIsLogits = true;
     }
     this.queue = Promise.resolve();
+    // ms spent in each loading step, for the benchmark and the curious.
+    this.loadTimings = { ...assets.loadTimings };
   }
 
-  /** Loads the core, the face cascade and the model; runs one warm-up inference. */
-  static async load(onProgress = () => {}) {
+  /**
+   * Loads the core, the face cascade and the model; opens a session on
+   * `backend` ('auto', 'webgpu' or 'wasm'); runs one warm-up inference.
+   */
+  static async load(onProgress = () => {}, { backend = 'auto' } = {}) {
+    if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}" (${BACKEND_CHOICES.join(', ')})`);
+    const t0 = performance.now();
     const buildInfo = await (await fetchOk('build-info.json')).json();
     onProgress('Loading the face finder (WebAssembly)…');
     const [fg, cascadeText] = await Promise.all([
@@ -65,31 +98,38 @@ export class Classifier {
       fetchOk(buildInfo.cascade).then((r) => r.text()),
     ]);
     const cascade = fg.Cascade.fromJson(cascadeText, buildInfo.cascade.split('/').pop());
+    const t1 = performance.now();
 
     onProgress('Loading the model…');
     const modelBytes = new Uint8Array(await (await fetchOk(buildInfo.model)).arrayBuffer());
     const spec = fg.parseModelSpec(readOnnxMetadata(modelBytes));
+    configureOrt();
+    const loadTimings = { coreMs: t1 - t0, modelMs: performance.now() - t1 };
+    const assets = { fg, cascade, spec, buildInfo, modelBytes, loadTimings };
+    return Classifier.open(assets, backend, onProgress);
+  }
 
-    ort.env.wasm.wasmPaths = new URL('ort/', SITE).href;
-    // One thread: the model is small, and no worker is needed.
-    ort.env.wasm.numThreads = 1;
-    ort.env.wasm.proxy = false;
-    ort.env.logLevel = 'error';
+  /** A classifier on the same core and model with another backend. */
+  withBackend(backend, onProgress = () => {}) {
+    return Classifier.open(this.assets, backend, onProgress);
+  }
 
-    let backend = await pickBackend();
-    let session;
-    try {
-      session = await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] });
-    } catch (error) {
-      if (backend === 'wasm') throw error;
-      console.warn('facegender: WebGPU session failed, using WebAssembly:', error);
-      backend = 'wasm';
-      session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] });
-    }
-    const classifier = new Classifier(fg, cascade, session, spec, backend, buildInfo);
+  static async open(assets, choice, onProgress) {
+    const t0 = performance.now();
+    const wanted = choice === 'auto' ? await pickBackend() : choice;
+    const { session, backend } = await createSession(assets.modelBytes, wanted);
+    const classifier = new Classifier(assets, session, backend);
+    const t1 = performance.now();
     onProgress('Warming up…');
     await classifier.warmUp();
+    Object.assign(classifier.loadTimings, { sessionMs: t1 - t0, warmUpMs: performance.now() - t1 });
     return classifier;
+  }
+
+  /** Frees the ONNX Runtime session (the core and model stay loaded). */
+  async release() {
+    await this.queue;
+    await this.session.release();
   }
 
   get classNames() {
@@ -125,30 +165,35 @@ export class Classifier {
     return rows;
   }
 
-  describe(boxes, probabilities, prepareMs, inferMs) {
+  // The result of one classification. tensor (N x 1 x S x S) is the model's
+  // input, kept for the inspector and for tests.
+  describe(boxes, probabilities, tensor, dims, timings) {
     const predictions = probabilities.map((p) => this.fg.predict(p, this.spec.classNames));
     return {
       boxes,
       probabilities,
       labels: predictions.map((p) => p.label),
       predictions,
-      timings: { prepareMs, inferMs },
+      tensor,
+      dims,
+      timings,
     };
   }
 
   /**
    * Every face in an RGBA image, largest first, with the model's
-   * probabilities: {boxes, probabilities, labels, predictions, timings}.
+   * probabilities: {boxes, probabilities, labels, predictions, tensor, dims,
+   * timings: {detectMs, prepareMs, inferMs}} (ms; detect and prepare are timed
+   * inside the core).
    */
   classifyFaces(rgba, width, height, search = PHOTO_SEARCH) {
     return this.exclusive(async () => {
+      const { boxes, tensor, dims, timings } = this.fg.faceInputs(this.cascade, rgba, width, height,
+        search, this.spec.crop, this.spec.normalization);
       const t0 = performance.now();
-      const { boxes, tensor, dims } = this.fg.faceInputs(this.cascade, rgba, width, height, search,
-        this.spec.crop, this.spec.normalization);
-      const t1 = performance.now();
       const probabilities = boxes.length > 0 ? await this.infer(tensor, dims) : [];
-      const t2 = performance.now();
-      return this.describe(boxes, probabilities, t1 - t0, t2 - t1);
+      const inferMs = performance.now() - t0;
+      return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs });
     });
   }
 
@@ -164,10 +209,12 @@ export class Classifier {
       const resized = fg.resize(gray, width, height, spec.crop.size, spec.crop.size);
       const input = fg.centerCrop(resized, spec.crop.size, spec.crop.size, spec.crop.input);
       const tensor = fg.toTensor(input, spec.crop.input, spec.crop.input, spec.normalization);
+      const dims = [1, 1, spec.crop.input, spec.crop.input];
       const t1 = performance.now();
-      const probabilities = await this.infer(tensor, [1, 1, spec.crop.input, spec.crop.input]);
+      const probabilities = await this.infer(tensor, dims);
       const t2 = performance.now();
-      return this.describe([{ x: 0, y: 0, width, height }], probabilities, t1 - t0, t2 - t1);
+      return this.describe([{ x: 0, y: 0, width, height }], probabilities, tensor, dims,
+        { detectMs: 0, prepareMs: t1 - t0, inferMs: t2 - t1 });
     });
   }
 }

@@ -1,9 +1,19 @@
 #include "facegender/pipeline.hpp"
 
+#include <chrono>
 #include <cmath>
 #include <string>
 
 namespace facegender {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double milliseconds(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+}  // namespace
 
 void validate(const CropGeometry& geometry) {
   if (geometry.input <= 0 || geometry.input > geometry.size) {
@@ -20,10 +30,12 @@ void validate(const CropGeometry& geometry) {
 FaceBatch prepare_faces(const Cascade& faces, const ImageView& frame, const FaceSearch& search,
                         const CropGeometry& geometry, const Normalization& normalization) {
   validate(geometry);
+  const auto start = Clock::now();
   const Image gray = to_gray(frame);
   FaceBatch batch;
   batch.input = geometry.input;
   batch.boxes = find_faces(faces, gray.view(), search);
+  const auto found = Clock::now();
   const std::size_t plane =
       static_cast<std::size_t>(geometry.input) * static_cast<std::size_t>(geometry.input);
   batch.tensor.resize(batch.boxes.size() * plane);
@@ -33,6 +45,8 @@ FaceBatch prepare_faces(const Cascade& faces, const ImageView& frame, const Face
     to_tensor(input.view(), normalization,
               std::span<float>(batch.tensor).subspan(i * plane, plane));
   }
+  batch.detect_ms = milliseconds(found - start);
+  batch.prepare_ms = milliseconds(Clock::now() - found);
   return batch;
 }
 

@@ -22,7 +22,11 @@
 //  * webcam: denied -> a message; Chromium's fake camera playing a test photo
 //    -> labels in #results and frames per second;
 //  * WebGPU (Chromium's software adapter, SwiftShader): the page picks it and
-//    its probabilities equal classify's too;
+//    its probabilities equal classify's too; the backend toggle switches the
+//    same photo to WebAssembly with the same probabilities;
+//  * the model inputs the WASM core made in the page are bit-identical to the
+//    native core's (SHA-256 of each face's float32 tensor, classify
+//    --input-hashes);
 //  * every request the browser made went to the test server on 127.0.0.1;
 //    no Content-Security-Policy violation, no page error.
 
@@ -125,13 +129,29 @@ async function run(command, args) {
 // probabilities in the model's class order.
 async function classifyNative(options, photo, classNames, extra = []) {
   const { stdout } = await run(options.facegender,
-    ['classify', '--json', '--model', options.model, '--cascades', options.cascades, ...extra, photo]);
+    ['classify', '--json', '--input-hashes', '--model', options.model, '--cascades', options.cascades, ...extra, photo]);
   const result = JSON.parse(stdout.trim().split('\n')[0]);
   if (result.error) die(`classify ${photo}: ${result.error}`);
   return result.faces.map((face) => ({
     box: face.box,
     probabilities: classNames.map((name) => face.probabilities[name]),
+    inputSha256: face.input_sha256,
   }));
+}
+
+// SHA-256 of each face's float32 model input in the page's last result, as
+// `classify --input-hashes` computes it.
+function pageInputHashes(page) {
+  return page.evaluate(async () => {
+    const { tensor, dims } = window.__facegender.lastInput;
+    const plane = dims[2] * dims[3];
+    const hashes = [];
+    for (let i = 0; i < dims[0]; i += 1) {
+      const digest = await crypto.subtle.digest('SHA-256', tensor.subarray(i * plane, (i + 1) * plane));
+      hashes.push(Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''));
+    }
+    return hashes;
+  });
 }
 
 function freePort() {
@@ -293,6 +313,10 @@ async function classifyAgainstNative(options, page, classNames, name, prefix = '
   check(labelsOk, `${prefix}${name}: #results has one label per face (${items.length}: ${items.slice(0, 3).join(', ')}…)`,
     JSON.stringify(items));
   compareFaces(`${prefix}${name}`, last, native);
+  const hashes = await pageInputHashes(page);
+  check(hashes.length === native.length && hashes.every((h, i) => h === native[i].inputSha256),
+    `${prefix}${name}: the WASM core's model inputs are bit-identical to the native core's (${hashes.length} faces, SHA-256)`,
+    `page ${hashes.join(',')} vs classify ${native.map((f) => f.inputSha256).join(',')}`);
 }
 
 // Photos, bad files, drop, paste, whole image and the webcam, on WebAssembly.
@@ -380,6 +404,20 @@ async function webgpuSession(options, page, loaded) {
   check(loaded.backend === 'webgpu' && /WebGPU/.test(await page.textContent('#backend')),
     `WebGPU: the page uses it when there is an adapter (backend ${loaded.backend})`);
   await classifyAgainstNative(options, page, loaded.classNames, FACE_PHOTOS[0], 'webgpu: ');
+
+  // The toggle: WebAssembly on the same photo gives the same probabilities.
+  const onGpu = await page.evaluate(() => window.__facegender.last);
+  const before = await counters(page);
+  await page.selectOption('#backend-choice', 'wasm');
+  await waitForOutcome(page, before);
+  const onCpu = await page.evaluate(() => window.__facegender.last);
+  const backend = await page.textContent('#backend');
+  let worst = Infinity;
+  if (onCpu.probabilities.length === onGpu.probabilities.length) {
+    worst = Math.max(0, ...onGpu.probabilities.flatMap((row, i) => row.map((p, k) => Math.abs(p - onCpu.probabilities[i][k]))));
+  }
+  check(/WebAssembly/.test(backend) && worst <= TOLERANCE,
+    `backend toggle: WebGPU -> ${backend}, same photo, probabilities within ${TOLERANCE} (max diff ${worst.toExponential(2)})`);
 }
 
 async function main() {

@@ -129,6 +129,7 @@ check('faceInputs: shape of an empty result', () => {
     assert.deepEqual(r.boxes, []);
     assert.equal(r.tensor instanceof Float32Array && r.tensor.length === 0, true);
     assert.deepEqual(r.dims, [0, 1, 56, 56]);
+    assert.ok(r.timings.detectMs >= 0 && r.timings.prepareMs >= 0, JSON.stringify(r.timings));
   } finally {
     c.delete();
   }

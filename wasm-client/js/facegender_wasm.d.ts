@@ -34,6 +34,8 @@ export interface FaceInputs {
   boxes: Box[];                           // largest first
   tensor: Float32Array;                   // N x 1 x input x input
   dims: [number, 1, number, number];
+  /** Wall time inside the core: gray + face search, and crops + tensor. */
+  timings: { detectMs: number; prepareMs: number };
 }
 
 export interface Prediction { classIndex: number; className: string; confidence: number; label: string; }

@@ -377,6 +377,10 @@ val face_inputs(const fg::Cascade& faces, val rgba, val width, val height, val s
     result.set("boxes", boxes_out(batch.boxes));
     result.set("tensor", float32_array(batch.tensor));
     result.set("dims", dims);
+    val timings = val::object();
+    timings.set("detectMs", batch.detect_ms);
+    timings.set("prepareMs", batch.prepare_ms);
+    result.set("timings", timings);
     return result;
   });
 }

@@ -62,6 +62,9 @@ struct FaceResult {
   Box box;
   std::vector<float> probabilities;  // one per class, in the model's class order
   Prediction prediction;
+  // SHA-256 of the face's float32 model input (little-endian bytes): the
+  // browser hashes its tensor the same way to prove the two cores agree.
+  std::string input_sha256;
 };
 
 struct PhotoResult {
@@ -87,9 +90,11 @@ std::string percent_label(std::string_view class_name, float probability);
 
 // One JSON Lines object, keys in this order: {"file", "width", "height",
 // "faces": [{"box": [x,y,w,h], "label", "class", "confidence",
-// "probabilities": {class: p}}]}, or {"file", "error"}.
+// "probabilities": {class: p}, "input_sha256" (with_input_hashes)}]}, or
+// {"file", "error"}.
 nlohmann::ordered_json to_json(const PhotoResult& result,
-                               const std::vector<std::string>& class_names);
+                               const std::vector<std::string>& class_names,
+                               bool with_input_hashes = false);
 // The human-readable lines for one photo (without a trailing newline).
 std::string to_text(const PhotoResult& result);
 

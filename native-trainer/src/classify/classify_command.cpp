@@ -3,6 +3,7 @@
 // (gray, detection, crop, tensor), exactly as the browser does.
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
@@ -23,6 +24,7 @@
 #include "common/files.hpp"
 #include "facegender/preprocess.hpp"
 #include "prepare/image_probe.hpp"
+#include "prepare/sha256.hpp"
 #include "prepare/skip.hpp"
 
 namespace facegender::classify {
@@ -78,6 +80,12 @@ FaceBatch whole_image_batch(const Image& gray, const ModelSpec& spec) {
   batch.boxes = {Box{0, 0, gray.width(), gray.height()}};
   batch.tensor = to_tensor(input.view(), spec.normalization);
   return batch;
+}
+
+std::string input_sha256(std::span<const float> input) {
+  static_assert(std::endian::native == std::endian::little, "hashes little-endian floats");
+  return prepare::sha256_hex(
+      std::span(reinterpret_cast<const std::uint8_t*>(input.data()), input.size_bytes()));
 }
 
 ImageView bgr_view(const cv::Mat& bgr) {
@@ -198,9 +206,11 @@ std::vector<FaceResult> classify_faces(OnnxModel& model, const FaceBatch& batch)
   if (batch.boxes.empty()) return faces;
   const std::vector<std::vector<float>> probabilities =
       model.classify(batch.tensor, static_cast<int>(batch.boxes.size()));
+  const std::size_t plane = static_cast<std::size_t>(batch.input) * batch.input;
   for (std::size_t i = 0; i < batch.boxes.size(); ++i) {
     FaceResult face{batch.boxes[i], probabilities[i],
-                    predict(probabilities[i], model.spec().class_names)};
+                    predict(probabilities[i], model.spec().class_names),
+                    input_sha256(std::span(batch.tensor).subspan(i * plane, plane))};
     face.prediction.label = percent_label(face.prediction.class_name, face.prediction.confidence);
     faces.push_back(std::move(face));
   }
@@ -232,7 +242,8 @@ std::string percent_label(std::string_view class_name, float probability) {
   return std::string(class_name) + " " + percent;
 }
 
-ordered_json to_json(const PhotoResult& result, const std::vector<std::string>& class_names) {
+ordered_json to_json(const PhotoResult& result, const std::vector<std::string>& class_names,
+                     bool with_input_hashes) {
   ordered_json line = {{"file", result.file}};
   if (!result.error.empty()) {
     line["error"] = result.error;
@@ -251,6 +262,7 @@ ordered_json to_json(const PhotoResult& result, const std::vector<std::string>& 
                      {"class", face.prediction.class_name},
                      {"confidence", json_number(face.prediction.confidence)},
                      {"probabilities", probabilities}});
+    if (with_input_hashes) faces.back()["input_sha256"] = face.input_sha256;
   }
   line["faces"] = faces;
   return line;
@@ -309,6 +321,7 @@ struct ClassifyArgs {
   std::uint64_t max_pixels = kDefaultMaxPixels;
   std::string annotate;
   bool json = false;
+  bool input_hashes = false;
 };
 
 OnnxModel load_model(const std::string& path) {
@@ -381,7 +394,8 @@ void run_classify(const ClassifyArgs& args) {
     }
     if (!result.error.empty()) ++failed;
     if (args.json) {
-      std::cout << to_json(result, model.spec().class_names).dump() << '\n' << std::flush;
+      std::cout << to_json(result, model.spec().class_names, args.input_hashes).dump() << '\n'
+                << std::flush;
     } else if (result.error.empty()) {
       std::cout << to_text(result) << '\n' << std::flush;
     } else {
@@ -440,6 +454,9 @@ void add_classify(CLI::App& app) {
   command->add_option("--annotate", args->annotate,
                       "Draw boxes and labels: an image file for one photo, else a folder");
   command->add_flag("--json", args->json, "JSON Lines: one object per photo");
+  command->add_flag("--input-hashes", args->input_hashes,
+                    "With --json: each face's input_sha256, the SHA-256 of its float32 model "
+                    "input (to compare with the browser's)");
   command->callback([args] { classify::run_classify(*args); });
 }
 

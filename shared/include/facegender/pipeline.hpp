@@ -13,6 +13,10 @@ struct FaceBatch {
   std::vector<Box> boxes;     // in the frame's pixels, largest first
   std::vector<float> tensor;  // boxes.size() x 1 x input x input, NCHW
   int input = 0;              // side of each model input
+  // Wall time of the two stages, measured here because the browser crosses
+  // into the core once per frame and cannot time them from outside.
+  double detect_ms = 0;   // gray conversion + face search
+  double prepare_ms = 0;  // crops + tensor
 };
 
 // Throws InputError when the geometry cannot produce a model input, so a bad
