@@ -498,14 +498,6 @@ Image pad_replicate(const ImageView& gray, int pad) {
   return out;
 }
 
-Box clip_box(const Box& b, int width, int height) {
-  const int x0 = std::clamp(b.x, 0, width);
-  const int y0 = std::clamp(b.y, 0, height);
-  const int x1 = std::clamp(b.x + b.width, 0, width);
-  const int y1 = std::clamp(b.y + b.height, 0, height);
-  return {x0, y0, x1 - x0, y1 - y0};
-}
-
 }  // namespace
 
 std::vector<Box> find_faces(const Cascade& faces, const ImageView& gray, const FaceSearch& search) {

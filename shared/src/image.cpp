@@ -84,6 +84,14 @@ ImageView Image::view() const {
   return ImageView(pixels_, width_, height_, format_);
 }
 
+Box clip_box(const Box& b, int width, int height) {
+  const int x0 = std::clamp(b.x, 0, width);
+  const int y0 = std::clamp(b.y, 0, height);
+  const int x1 = std::clamp(b.x + b.width, 0, width);
+  const int y1 = std::clamp(b.y + b.height, 0, height);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
 double iou(const Box& a, const Box& b) {
   const int x0 = std::max(a.x, b.x);
   const int y0 = std::max(a.y, b.y);

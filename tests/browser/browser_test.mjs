@@ -30,29 +30,21 @@
 //  * every request the browser made went to the test server on 127.0.0.1;
 //    no Content-Security-Policy violation, no page error.
 
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import net from 'node:net';
-import os from 'node:os';
+import { execFile } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+import { REPO, WEBGPU_FLAGS, loadChromiumApi, startServer, withChromium } from '../../scripts/lib/browser.mjs';
+
 const TOLERANCE = 1e-4;
 // The page's photo search (web/pipeline.js PHOTO_SEARCH) as classify options.
 const CLASSIFY_SEARCH = ['--min-neighbors', '5', '--max-side', '640', '--pad', '0', '--scale-factor', '1.1'];
 const FACE_PHOTOS = ['2008_001322.jpg', 'bald_guys.jpg'];
 // The fake webcam plays this photo (even width and height, as the capture wants).
 const WEBCAM_PHOTO = '2008_001009.jpg';
-const CHROMIUM_FLAGS = ['--headless=new', '--no-sandbox', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const WEBCAM_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
-// A software WebGPU adapter, so that the WebGPU backend runs without a GPU.
-const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan', '--use-angle=swiftshader'];
 
 const started = Date.now();
 let failures = 0;
@@ -108,12 +100,8 @@ async function requireFile(file, hint) {
 }
 
 function loadPlaywright() {
-  const require = createRequire(path.join(REPO, 'web/package.json'));
-  try {
-    return require('playwright-core');
-  } catch {
-    return die('playwright-core is not installed in web/node_modules: run scripts/setup.sh (or: cd web && npm ci)');
-  }
+  return loadChromiumApi() ??
+    die('playwright-core is not installed in web/node_modules: run scripts/setup.sh (or: cd web && npm ci)');
 }
 
 async function run(command, args) {
@@ -152,32 +140,6 @@ function pageInputHashes(page) {
     }
     return hashes;
   });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(site) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(REPO, 'scripts/serve.mjs'), site], {
-    env: { ...process.env, PORT: String(port), FACEGENDER_SERVE_QUIET: '1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`serve.mjs exited (${code})`)));
-    child.stdout.on('data', (data) => {
-      if (String(data).includes('serving')) resolve();
-    });
-  });
-  return { child, origin: `http://127.0.0.1:${port}` };
 }
 
 function compareFaces(what, page, native) {
@@ -262,16 +224,10 @@ function pngHeader(width, height) {
 
 // Launches Chromium with a fresh profile, opens the page and waits for it
 // to load; runs `body(page)`, then checks requests, CSP and page errors.
+// Launches Chromium with a fresh profile, opens the page and waits for it
+// to load; runs `body(page)`, then checks requests, CSP and page errors.
 async function withPage(options, origin, what, extraFlags, body) {
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'facegender-chromium-'));
-  let context;
-  try {
-    context = await options.chromiumApi.launchPersistentContext(userDataDir, {
-      executablePath: options.chromium,
-      headless: true,
-      args: [...CHROMIUM_FLAGS, ...extraFlags],
-      viewport: { width: 1100, height: 900 },
-    });
+  await withChromium(options.chromiumApi, options.chromium, extraFlags, async (context) => {
     const requests = [];
     context.on('request', (request) => requests.push(request.url()));
     const page = context.pages()[0] ?? await context.newPage();
@@ -295,10 +251,7 @@ async function withPage(options, origin, what, extraFlags, body) {
     const violations = await page.evaluate(() => window.__facegender.cspViolations);
     check(violations.length === 0, `${what}: no Content-Security-Policy violation`, violations.join('; '));
     check(pageErrors.length === 0, `${what}: no page errors`, pageErrors.slice(0, 5).join(' | '));
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(userDataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function classifyAgainstNative(options, page, classNames, name, prefix = '') {

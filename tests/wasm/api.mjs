@@ -135,6 +135,24 @@ check('faceInputs: shape of an empty result', () => {
   }
 });
 
+check('FaceTracker: settings are checked, full searches come on schedule', () => {
+  const c = fg.Cascade.fromJson(cascadeText, 'default');
+  assert.throws(() => fg.FaceTracker.create(null, { fullSearchEvery: 0 }), /full_search_every/);
+  assert.throws(() => fg.FaceTracker.create(null, { window: 'wide' }), /settings.window/);
+  const tracker = fg.FaceTracker.create({ maxSide: 320 }, { fullSearchEvery: 2 });
+  try {
+    const frame = new Uint8ClampedArray(4 * 120 * 90);
+    const flags = [0, 1, 2, 3].map(() => tracker.faceInputs(c, frame, 120, 90, null, null).fullSearch);
+    assert.deepEqual(flags, [true, false, true, false]);
+    tracker.reset();
+    assert.equal(tracker.faceInputs(c, frame, 120, 90, null, null).fullSearch, true);
+    assert.equal(tracker.lastWasFullSearch, true);
+  } finally {
+    tracker.delete();
+    c.delete();
+  }
+});
+
 check('postprocess', () => {
   const p = fg.softmax(new Float32Array([1, 2, 3]));
   assert.equal(p instanceof Float32Array && p.length === 3, true);

@@ -36,6 +36,7 @@
 #include "facegender/pipeline.hpp"
 #include "facegender/postprocess.hpp"
 #include "facegender/preprocess.hpp"
+#include "facegender/track.hpp"
 
 namespace fs = std::filesystem;
 namespace fg = facegender;
@@ -465,6 +466,54 @@ void face_inputs_op(Vectors& v, const Cascades& cascades, const std::string& cas
         });
 }
 
+// The webcam path: a tracker over a short video (the photo moving a few pixels
+// per frame); the boxes, full-search flags and tensors of every frame.
+void track_faces_op(Vectors& v, const Cascades& cascades, const Input& rgba,
+                    const fg::FaceSearch& search, const fg::TrackSettings& settings,
+                    const fg::CropGeometry& geometry) {
+  constexpr int kFrames = 5;
+  constexpr int kStepX = 5;
+  constexpr int kStepY = 2;
+  const int width = rgba.width - kFrames * kStepX;
+  const int height = rgba.height - kFrames * kStepY;
+  std::vector<Input> frames;
+  json names = json::array();
+  for (int k = 0; k < kFrames; ++k) {
+    Input frame;
+    frame.name = "moved-" + std::to_string(k) + "-" + rgba.name;
+    frame.width = width;
+    frame.height = height;
+    frame.format = fg::PixelFormat::RGBA8;
+    for (int y = 0; y < height; ++y) {
+      const auto row = rgba.bytes.begin() + ((y + k * kStepY) * rgba.width + k * kStepX) * 4;
+      frame.bytes.insert(frame.bytes.end(), row, row + width * 4);
+    }
+    names.push_back(v.image(frame));
+    frames.push_back(std::move(frame));
+  }
+  v.add({{"op", "trackFaces"},
+         {"cascade", "frontalface_default"},
+         {"frames", names},
+         {"search", search_json(search)},
+         {"settings",
+          {{"fullSearchEvery", settings.full_search_every},
+           {"window", settings.window},
+           {"facePixels", settings.face_pixels}}},
+         {"geometry", geometry_json(geometry)}},
+        [&] {
+          fg::FaceTracker tracker(search, settings);
+          json out = json::array();
+          for (const Input& frame : frames) {
+            const fg::FaceBatch batch = fg::prepare_faces(tracker, cascades["frontalface_default"],
+                                                          frame.view(), geometry, {});
+            out.push_back({{"boxes", boxes_json(batch.boxes)},
+                           {"fullSearch", tracker.last_was_full_search()},
+                           {"tensor", v.f32(batch.tensor)}});
+          }
+          return json{{"frames", out}};
+        });
+}
+
 void postprocess_ops(Vectors& v) {
   std::mt19937 rng(20240601u);
   auto uniform = [&rng](float lo, float hi) {
@@ -753,6 +802,8 @@ int run(const fs::path& out_dir, const fs::path& cascade_dir, const fs::path& ph
     if (photo_index % 2 == 0) {
       face_inputs_op(v, cascades, "frontalface_alt2", p.rgba, careful, {0.37, 57, 41},
                      {0.485f, 0.229f});
+    } else {
+      track_faces_op(v, cascades, p.rgba, {{1.1, 5, 0, 0}, 0.0, 320}, {3, 2.0, 36}, {0.2, 100, 80});
     }
     ++photo_index;
   }

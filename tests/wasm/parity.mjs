@@ -134,6 +134,21 @@ const ops = {
       v.search, v.geometry, v.normalization);
     return { boxes, tensor, dims };
   },
+  trackFaces(v) {
+    const tracker = fg.FaceTracker.create(v.search, v.settings);
+    try {
+      return {
+        frames: v.frames.map((name) => {
+          const img = image(name);
+          const { boxes, tensor, fullSearch } = tracker.faceInputs(cascades[v.cascade], img.pixels, img.width,
+            img.height, v.geometry, null);
+          return { boxes, fullSearch, tensor };
+        }),
+      };
+    } finally {
+      tracker.delete();
+    }
+  },
   softmax(v) {
     return { probabilities: fg.softmax(readData(v.logits)) };
   },

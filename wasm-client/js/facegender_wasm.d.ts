@@ -38,6 +38,17 @@ export interface FaceInputs {
   timings: { detectMs: number; prepareMs: number };
 }
 
+/** A video's face search (see shared/include/facegender/track.hpp). */
+export interface TrackSettings { fullSearchEvery?: number; window?: number; facePixels?: number; }
+export interface FaceTracker {
+  /** faceInputs for the next frame; fullSearch says whether this frame had a full search. */
+  faceInputs(faces: Cascade, rgba: Pixels, width: number, height: number, geometry: CropGeometry | null,
+             normalization: Normalization | null): FaceInputs & { fullSearch: boolean };
+  reset(): void;
+  readonly lastWasFullSearch: boolean;
+  delete(): void;
+}
+
 export interface Prediction { classIndex: number; className: string; confidence: number; label: string; }
 
 export interface ModelSpec {
@@ -75,6 +86,8 @@ export interface FaceGender {
   estimateRoll(eyes: Cascade, gray: Pixels, width: number, height: number, face: Box): number | null;
   faceInputs(faces: Cascade, rgba: Pixels, width: number, height: number, search: FaceSearch | null,
              geometry: CropGeometry | null, normalization: Normalization | null): FaceInputs;
+
+  FaceTracker: { create(search: FaceSearch | null, settings: TrackSettings | null): FaceTracker };
 
   softmax(logits: Float32Array | Float64Array | number[]): Float32Array;
   formatLabel(className: string, probability: number): string;

@@ -33,4 +33,7 @@ addOnPostRun(function () {
   ['detect', 'detectCandidates'].forEach(function (name) {
     Cascade.prototype[name] = throwing('Cascade.' + name, Cascade.prototype[name]);
   });
+  var FaceTracker = Module['FaceTracker'];
+  FaceTracker['create'] = throwing('FaceTracker.create', FaceTracker['create']);
+  FaceTracker.prototype['faceInputs'] = throwing('FaceTracker.faceInputs', FaceTracker.prototype['faceInputs']);
 });

@@ -34,6 +34,7 @@
 #include "facegender/pipeline.hpp"
 #include "facegender/postprocess.hpp"
 #include "facegender/preprocess.hpp"
+#include "facegender/track.hpp"
 
 using emscripten::val;
 
@@ -358,6 +359,23 @@ val estimate_roll(const fg::Cascade& eyes, val gray, val width, val height, val 
   });
 }
 
+val face_batch_out(const fg::FaceBatch& batch, const fg::CropGeometry& g) {
+  val dims = val::array();
+  dims.set(0, static_cast<double>(batch.boxes.size()));
+  dims.set(1, 1);
+  dims.set(2, g.input);
+  dims.set(3, g.input);
+  val result = val::object();
+  result.set("boxes", boxes_out(batch.boxes));
+  result.set("tensor", float32_array(batch.tensor));
+  result.set("dims", dims);
+  val timings = val::object();
+  timings.set("detectMs", batch.detect_ms);
+  timings.set("prepareMs", batch.prepare_ms);
+  result.set("timings", timings);
+  return result;
+}
+
 // The per-frame browser call: RGBA frame -> faces (largest first) -> one
 // N x 1 x input x input float32 batch for the model.
 val face_inputs(const fg::Cascade& faces, val rgba, val width, val height, val search, val geometry,
@@ -367,20 +385,34 @@ val face_inputs(const fg::Cascade& faces, val rgba, val width, val height, val s
     const fg::CropGeometry g = geometry_arg(geometry);
     const fg::Normalization n = normalization_arg(normalization);
     const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
-    const fg::FaceBatch batch = fg::prepare_faces(faces, px.view, s, g, n);
-    val dims = val::array();
-    dims.set(0, static_cast<double>(batch.boxes.size()));
-    dims.set(1, 1);
-    dims.set(2, g.input);
-    dims.set(3, g.input);
-    val result = val::object();
-    result.set("boxes", boxes_out(batch.boxes));
-    result.set("tensor", float32_array(batch.tensor));
-    result.set("dims", dims);
-    val timings = val::object();
-    timings.set("detectMs", batch.detect_ms);
-    timings.set("prepareMs", batch.prepare_ms);
-    result.set("timings", timings);
+    return face_batch_out(fg::prepare_faces(faces, px.view, s, g, n), g);
+  });
+}
+
+fg::TrackSettings track_settings_arg(const val& v) {
+  fg::TrackSettings t;
+  if (options_arg(v, "settings")) {
+    read_field(v, "fullSearchEvery", "settings", t.full_search_every);
+    read_field(v, "window", "settings", t.window);
+    read_field(v, "facePixels", "settings", t.face_pixels);
+  }
+  return t;
+}
+
+val tracker_create(val search, val settings) {
+  return guarded(
+      [&] { return val(fg::FaceTracker(search_arg(search), track_settings_arg(settings))); });
+}
+
+// faceInputs for the next video frame: the faces come from the tracker.
+val tracker_face_inputs(fg::FaceTracker& tracker, const fg::Cascade& faces, val rgba, val width,
+                        val height, val geometry, val normalization) {
+  return guarded([&] {
+    const fg::CropGeometry g = geometry_arg(geometry);
+    const fg::Normalization n = normalization_arg(normalization);
+    const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
+    val result = face_batch_out(fg::prepare_faces(tracker, faces, px.view, g, n), g);
+    result.set("fullSearch", tracker.last_was_full_search());
     return result;
   });
 }
@@ -491,6 +523,12 @@ EMSCRIPTEN_BINDINGS(facegender) {
   function("findFaces", &find_faces);
   function("estimateRoll", &estimate_roll);
   function("faceInputs", &face_inputs);
+
+  class_<fg::FaceTracker>("FaceTracker")
+      .class_function("create", &tracker_create)
+      .function("faceInputs", &tracker_face_inputs)
+      .function("reset", &fg::FaceTracker::reset)
+      .property("lastWasFullSearch", &fg::FaceTracker::last_was_full_search);
 
   function("softmax", &softmax);
   function("formatLabel", &format_label);

@@ -94,4 +94,7 @@ struct Box {
 // Intersection over union of two boxes (0 when either is empty).
 double iou(const Box& a, const Box& b);
 
+// The part of `box` inside a width x height image (empty when outside).
+Box clip_box(const Box& box, int width, int height);
+
 }  // namespace facegender

@@ -6,6 +6,7 @@
 
 #include "facegender/detect.hpp"
 #include "facegender/preprocess.hpp"
+#include "facegender/track.hpp"
 
 namespace facegender {
 
@@ -26,6 +27,11 @@ void validate(const CropGeometry& geometry);
 // frame (any format) -> gray -> find_faces -> crop_face -> center_crop ->
 // to_tensor, batched.
 FaceBatch prepare_faces(const Cascade& faces, const ImageView& frame, const FaceSearch& search,
+                        const CropGeometry& geometry, const Normalization& normalization);
+
+// The same for the next frame of a video: the faces come from `tracker`
+// (a full search only every few frames); crops and tensors as above.
+FaceBatch prepare_faces(FaceTracker& tracker, const Cascade& faces, const ImageView& frame,
                         const CropGeometry& geometry, const Normalization& normalization);
 
 }  // namespace facegender

@@ -1,0 +1,127 @@
+#include "facegender/track.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+
+#include "facegender/preprocess.hpp"
+
+namespace facegender {
+namespace {
+
+// A tracked face must overlap its previous place this much, else it is lost.
+constexpr double kMinOverlap = 0.3;
+// Two tracked faces overlapping this much are one face.
+constexpr double kSameFace = 0.5;
+
+int round_half_up(double v) {
+  return static_cast<int>(std::floor(v + 0.5));
+}
+
+bool larger_first(const Box& a, const Box& b) {
+  if (a.area() != b.area()) return a.area() > b.area();
+  return a.y != b.y ? a.y < b.y : a.x < b.x;
+}
+
+// The pixels of `region` (inside `gray`) as a view with gray's stride.
+ImageView region_view(const ImageView& gray, const Box& region) {
+  const std::size_t bytes =
+      static_cast<std::size_t>(region.height - 1) * gray.stride() + region.width;
+  return ImageView(std::span<const std::uint8_t>(gray.row(region.y) + region.x, bytes),
+                   region.width, region.height, PixelFormat::Gray8, gray.stride());
+}
+
+// The face near `previous` in this frame, searched in a window around it
+// shrunk so the face is about `face_pixels` wide; nothing when it is gone.
+std::optional<Box> search_near(const Cascade& faces, const ImageView& gray, const Box& previous,
+                               const FaceSearch& search, const TrackSettings& settings) {
+  const int side = round_half_up(previous.width * settings.window);
+  const Box region = clip_box({previous.x + previous.width / 2 - side / 2,
+                               previous.y + previous.height / 2 - side / 2, side, side},
+                              gray.width(), gray.height());
+  const int face_pixels = std::max(settings.face_pixels, faces.window_width() * 5 / 4);
+  if (region.width < faces.window_width() || region.height < faces.window_height()) {
+    return std::nullopt;
+  }
+  const double f = std::min(1.0, static_cast<double>(face_pixels) / previous.width);
+  const int w = std::max(1, round_half_up(region.width * f));
+  const int h = std::max(1, round_half_up(region.height * f));
+  const ImageView view = region_view(gray, region);
+  Image shrunk;
+  if (w != region.width || h != region.height) shrunk = resize_area(view, w, h);
+  const ImageView searched = shrunk.empty() ? view : shrunk.view();
+
+  DetectParams params = search.detect;
+  params.min_size = 0;
+  params.max_size = 0;
+  const double sx = static_cast<double>(region.width) / searched.width();
+  const double sy = static_cast<double>(region.height) / searched.height();
+  std::optional<Box> best;
+  double best_overlap = kMinOverlap;
+  for (const Box& b : faces.detect(searched, params)) {
+    const int x0 = region.x + round_half_up(b.x * sx);
+    const int y0 = region.y + round_half_up(b.y * sy);
+    const int x1 = region.x + round_half_up((b.x + b.width) * sx);
+    const int y1 = region.y + round_half_up((b.y + b.height) * sy);
+    const Box mapped = clip_box({x0, y0, x1 - x0, y1 - y0}, gray.width(), gray.height());
+    const double overlap = iou(mapped, previous);
+    if (mapped.width > 0 && mapped.height > 0 && overlap >= best_overlap) {
+      best = mapped;
+      best_overlap = overlap;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+FaceTracker::FaceTracker(const FaceSearch& search, const TrackSettings& settings)
+    : search_(search), settings_(settings) {
+  if (settings.full_search_every < 1) {
+    throw InputError("face tracker: full_search_every " +
+                     std::to_string(settings.full_search_every) + " must be at least 1");
+  }
+  if (!(settings.window >= 1.2 && settings.window <= 4.0)) {
+    throw InputError("face tracker: window " + std::to_string(settings.window) +
+                     " is outside [1.2, 4]");
+  }
+  if (settings.face_pixels < 16 || settings.face_pixels > 200) {
+    throw InputError("face tracker: face_pixels " + std::to_string(settings.face_pixels) +
+                     " is outside [16, 200]");
+  }
+}
+
+void FaceTracker::reset() {
+  previous_.clear();
+  started_ = false;
+  frames_since_full_ = 0;
+}
+
+std::vector<Box> FaceTracker::update(const Cascade& faces, const ImageView& gray) {
+  if (gray.format() != PixelFormat::Gray8) {
+    throw InputError(std::string("face tracker: expected a Gray8 frame, got ") +
+                     to_string(gray.format()));
+  }
+  last_full_ = !started_ || frames_since_full_ + 1 >= settings_.full_search_every;
+  started_ = true;
+  if (last_full_) {
+    frames_since_full_ = 0;
+    previous_ = find_faces(faces, gray, search_);
+    return previous_;
+  }
+  ++frames_since_full_;
+  std::vector<Box> found;
+  for (const Box& previous : previous_) {
+    const std::optional<Box> now = search_near(faces, gray, previous, search_, settings_);
+    if (!now) continue;
+    const bool seen = std::any_of(found.begin(), found.end(),
+                                  [&](const Box& b) { return iou(b, *now) > kSameFace; });
+    if (!seen) found.push_back(*now);
+  }
+  std::stable_sort(found.begin(), found.end(), larger_first);
+  previous_ = found;
+  return found;
+}
+
+}  // namespace facegender
