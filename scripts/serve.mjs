@@ -104,6 +104,20 @@ async function resolveFile(root, requestUrl) {
   }
 }
 
+function acceptsGzip(req) {
+  return /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+}
+
+// FILE.gz beside FILE (written by web/build.mjs), or null.
+async function gzipTwin(file) {
+  try {
+    const info = await stat(`${file}.gz`);
+    return info.isFile() ? { file: `${file}.gz`, size: info.size } : null;
+  } catch {
+    return null;
+  }
+}
+
 function sendStatus(req, res, status) {
   const body = `${status} ${{ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed' }[status] ?? ''}\n`;
   res.writeHead(status, {
@@ -126,12 +140,20 @@ async function handle(root, req, res) {
     return;
   }
   const type = MIME_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': found.size });
+  // The build's precompressed twin (FILE.gz), when the browser takes gzip.
+  const gzip = acceptsGzip(req) ? await gzipTwin(found.file) : null;
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': gzip ? gzip.size : found.size,
+    Vary: 'Accept-Encoding',
+    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+  });
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  const stream = createReadStream(found.file);
+  const stream = createReadStream(gzip ? gzip.file : found.file);
   stream.on('error', () => res.destroy());
   stream.pipe(res);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what facegender needs on Debian 12: Debian packages, the web app's
-# npm packages (web/package-lock.json), then the test photos.
+# npm packages (web/package-lock.json), Dear ImGui's sources (.cache/imgui-*),
+# then the test photos.
 # Idempotent: anything already there is left alone, apt-get update runs only
 # when something has to be installed, and `npm ci` only when web/node_modules
 # is missing or web/package-lock.json changed since the last install.
@@ -12,15 +13,19 @@ set -euo pipefail
 FG_TOOL="setup"
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/debsrc.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debsrc.sh"
 
 # Enough to build the WebAssembly core and serve it. The browser also needs
 # OpenCV's Haar cascades (opencv-data) as JSON, which a small native tool
 # built against OpenCV makes, so the native compiler and OpenCV are here too;
-# npm installs ONNX Runtime Web for the page.
+# npm installs ONNX Runtime Web for the page. The page's inspector is built
+# from Dear ImGui's sources, taken from Debian's imgui source package (an .xz
+# tarball).
 SERVE_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libopencv-dev opencv-data nlohmann-json3-dev libcli11-dev
-  emscripten nodejs npm
+  emscripten nodejs npm xz-utils
 )
 
 # Everything: the above plus tests, benchmarks, formatting and the tools that
@@ -38,7 +43,7 @@ ALL_PACKAGES=(
 )
 
 usage() {
-  sed -n '2,7s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 check_platform() {
@@ -84,6 +89,59 @@ install_web_packages() {
   printf '%s\n' "$lock_hash" >"$stamp"
 }
 
+# Dear ImGui for the page's inspector (wasm-client/inspector), compiled with
+# Emscripten. Debian's libimgui-dev ships the headers and a native static
+# library, not the .cpp files a WebAssembly build needs, so they come from
+# Debian's imgui source package: its orig tarball (checked against apt's
+# signed index) is unpacked, without the examples, into .cache/imgui-VERSION/
+# (git-ignored; wasm-client/inspector/CMakeLists.txt finds it there). Nothing
+# happens when a complete copy is already there.
+IMGUI_FILES=(imgui.cpp imgui_draw.cpp imgui_tables.cpp imgui_widgets.cpp imgui.h imconfig.h
+  backends/imgui_impl_glfw.cpp backends/imgui_impl_opengl3.cpp LICENSE.txt)
+
+imgui_complete() {
+  local f
+  [[ -f "$1/.facegender-source" ]] || return 1
+  for f in "${IMGUI_FILES[@]}"; do
+    [[ -f "$1/$f" ]] || return 1
+  done
+}
+
+fetch_imgui_sources() {
+  local dir version upstream tmp tarball dest
+  for dir in "$FG_REPO"/.cache/imgui-*/; do
+    if [[ -d "$dir" ]] && imgui_complete "$dir"; then
+      fg_say "Dear ImGui sources present (${dir#"$FG_REPO/"}: $(head -n 1 "$dir/.facegender-source"))"
+      return 0
+    fi
+  done
+  fg_ensure_source_package imgui
+  version="$(fg_source_version imgui)"
+  [[ -n "$version" ]] || fg_die "apt gives no version for the imgui source package"
+  upstream="$(fg_upstream_version "$version")"
+  dest="$FG_REPO/.cache/imgui-$upstream"
+  tmp="$(fg_apt_tmpdir)"
+  # shellcheck disable=SC2064 # expand now: tmp is local
+  trap "rm -rf -- '$tmp'" EXIT
+  (cd "$tmp" && fg_download_orig_tarball imgui)
+  tarball="$(find "$tmp" -maxdepth 1 -name 'imgui_*.orig.tar.*' | head -n 1)"
+  [[ -n "$tarball" ]] || fg_die "no imgui orig tarball was downloaded"
+  fg_say "unpacking $(basename "$tarball") into ${dest#"$FG_REPO/"}"
+  # Fill a sibling folder, then rename, so a half-done run never looks done.
+  rm -rf -- "$dest.partial"
+  mkdir -p "$dest.partial"
+  tar -xf "$tarball" -C "$dest.partial" --strip-components=1 --no-same-owner \
+    --exclude='*/examples' --exclude='*/.github'
+  printf 'imgui %s (Debian source package)\n%s  %s\n' "$version" \
+    "$(sha256sum "$tarball" | cut -d' ' -f1)" "$(basename "$tarball")" >"$dest.partial/.facegender-source"
+  imgui_complete "$dest.partial" ||
+    fg_die "$(basename "$tarball") lacks some of: ${IMGUI_FILES[*]}"
+  rm -rf -- "$dest"
+  mv -- "$dest.partial" "$dest"
+  rm -rf -- "$tmp"
+  trap - EXIT
+}
+
 fetch_test_photos() {
   "$FG_REPO/scripts/fetch-test-photos.sh"
 }
@@ -107,10 +165,12 @@ main() {
     fg_ensure_packages "${SERVE_PACKAGES[@]}"
     check_toolchain
     install_web_packages
+    fetch_imgui_sources
   else
     fg_ensure_packages "${ALL_PACKAGES[@]}"
     check_toolchain
     install_web_packages
+    fetch_imgui_sources
     fetch_test_photos
   fi
   fg_say "done"

@@ -6,7 +6,7 @@
 // last result with its raw probabilities (one row per face, class order of
 // window.__facegender.classNames).
 
-import { BACKEND_CHOICES, CAMERA_SEARCH, Classifier, PHOTO_SEARCH } from './pipeline.js';
+import { BACKEND_CHOICES, CAMERA_TRACKING, Classifier, PHOTO_SEARCH, defaultOrtThreads } from './pipeline.js';
 import { UserFacingError, decodeImageFile } from './image-file.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,6 +32,9 @@ const ui = {
   classNames: $('class-names'),
   modelCardNote: $('model-card-note'),
   modelCardLink: $('model-card-link'),
+  inspectorToggle: $('inspector-toggle'),
+  inspectorPanel: $('inspector-panel'),
+  inspectorCanvas: $('inspector-canvas'),
 };
 
 const state = {
@@ -40,6 +43,8 @@ const state = {
   picture: null,
   camera: null,  // {stream, running, frames, windowStart, lastListUpdate}
   photoToken: 0,  // a newer photo makes older, slower ones drop their result
+  inspector: null,  // the inspector panel (inspector.js), loaded when first opened
+  lastResult: null,  // {result, source}: what the inspector shows when opened
 };
 
 const debug = {
@@ -50,9 +55,12 @@ const debug = {
   messages: [],
   cspViolations: [],
   framesClassified: 0,
+  frameLog: [],
   photosClassified: 0,
 };
 window.__facegender = debug;
+// The inspector's state as its C++ side reports it (null until first opened).
+Object.defineProperty(debug, 'inspector', { enumerable: true, get: () => state.inspector?.status() ?? null });
 
 document.addEventListener('securitypolicyviolation', (event) => {
   debug.cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
@@ -167,6 +175,8 @@ function record(result, source, name) {
     labels: result.labels,
     timings: result.timings,
   };
+  state.lastResult = { result, source };
+  state.inspector?.update(result, state.classifier, source);
 }
 
 // ---------------------------------------------------------------- photos
@@ -337,6 +347,7 @@ async function startCamera() {
   }
   const camera = { stream: null, running: true, frames: 0, windowStart: performance.now(), lastListUpdate: 0 };
   state.camera = camera;
+  state.classifier.resetTracking();
   updateCameraButtons();
   setStatus('Asking for the camera…');
   try {
@@ -377,6 +388,14 @@ function stopCamera() {
   setStatus('Webcam stopped.');
 }
 
+// The last FRAME_LOG_SIZE webcam frames' timings (ms), oldest first, for the
+// frame-rate benchmark (web/bench/frame-rate.mjs) and anyone profiling.
+const FRAME_LOG_SIZE = 2000;
+function logFrame(entry) {
+  if (debug.frameLog.length >= FRAME_LOG_SIZE) debug.frameLog.shift();
+  debug.frameLog.push(entry);
+}
+
 function scheduleFrame(camera) {
   if (!camera.running) return;
   if (ui.video.requestVideoFrameCallback) ui.video.requestVideoFrameCallback(() => cameraFrame(camera));
@@ -395,13 +414,16 @@ async function cameraFrame(camera) {
     const t0 = performance.now();
     const rgba = capture(ui.video, width, height);
     const captureMs = performance.now() - t0;
-    const result = await state.classifier.classifyFaces(rgba, width, height, CAMERA_SEARCH);
+    const result = await state.classifier.classifyVideoFrame(rgba, width, height, cameraTracking);
     if (!camera.running) return;
     result.timings.captureMs = captureMs;
+    const t1 = performance.now();
     drawView(result.boxes, result.labels, true);
     showTimings(result);
     record(result, 'camera', 'webcam');
     debug.framesClassified += 1;
+    logFrame({ start: t0, faces: result.boxes.length, fullSearch: result.fullSearch, ...result.timings,
+      drawMs: performance.now() - t1, totalMs: performance.now() - t0 });
 
     const now = performance.now();
     camera.frames += 1;
@@ -434,11 +456,32 @@ function setUpCamera() {
   ui.cameraStop.addEventListener('click', stopCamera);
 }
 
+// ---------------------------------------------------------------- inspector
+
+// The "Inspector" checkbox: inspector.js and its WebAssembly are loaded the
+// first time it is ticked, so the page pays nothing for them otherwise.
+async function toggleInspector() {
+  try {
+    if (!state.inspector) {
+      const { Inspector } = await import('./inspector.js');
+      state.inspector ??= new Inspector({ panel: ui.inspectorPanel, canvas: ui.inspectorCanvas, view: ui.view });
+      const last = state.lastResult;
+      if (last) state.inspector.update(last.result, state.classifier, last.source);
+    }
+    await state.inspector.setOpen(ui.inspectorToggle.checked);
+  } catch (error) {
+    ui.inspectorToggle.checked = false;
+    state.inspector?.setOpen(false);
+    reportError(error, 'opening the inspector');
+  }
+}
+
 // ---------------------------------------------------------------- start
 
 function useClassifier(classifier) {
   state.classifier = classifier;
   debug.backend = classifier.backend;
+  debug.threads = classifier.threads;
   debug.loadTimings = classifier.loadTimings;
   ui.backend.textContent = classifier.backendName;
 }
@@ -461,6 +504,21 @@ async function switchBackend() {
   }
 }
 
+// ?full-search-every=N: webcam frames per full face search (1 = every frame;
+// default CAMERA_TRACKING's), to compare the tracker's cost and lag.
+const cameraTracking = (() => {
+  const every = Number(new URLSearchParams(window.location.search).get('full-search-every'));
+  return Number.isInteger(every) && every >= 1 ? Object.freeze({ ...CAMERA_TRACKING, fullSearchEvery: every })
+    : CAMERA_TRACKING;
+})();
+
+// ?threads=N: ONNX Runtime's WebAssembly threads (default: up to 4 when the
+// page is cross-origin isolated, else 1), to measure what threads buy.
+function requestedThreads() {
+  const threads = Number(new URLSearchParams(window.location.search).get('threads'));
+  return Number.isInteger(threads) && threads >= 1 && threads <= 16 ? threads : defaultOrtThreads();
+}
+
 // ?backend=wasm (or webgpu, auto) picks the first backend, as the toggle does.
 function requestedBackend() {
   const wanted = new URLSearchParams(window.location.search).get('backend') ?? 'auto';
@@ -470,10 +528,11 @@ function requestedBackend() {
 async function start() {
   setUpPhotoInputs();
   setUpCamera();
+  ui.inspectorToggle.addEventListener('change', toggleInspector);
   ui.backendChoice.value = requestedBackend();
   ui.backendChoice.addEventListener('change', switchBackend);
   try {
-    const classifier = await Classifier.load(setStatus, { backend: ui.backendChoice.value });
+    const classifier = await Classifier.load(setStatus, { backend: ui.backendChoice.value, threads: requestedThreads() });
     useClassifier(classifier);
     ui.backendChoice.disabled = false;
     debug.classNames = classifier.classNames.slice();

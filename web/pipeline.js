@@ -7,7 +7,6 @@
 // Every file comes from this site (see build.mjs): nothing is fetched from
 // elsewhere and nothing is sent anywhere.
 
-import * as ort from './ort/ort.webgpu.min.mjs';
 import createFaceGender from './core/facegender_wasm.mjs';
 import { readOnnxMetadata } from './onnx-metadata.js';
 
@@ -43,37 +42,67 @@ async function pickBackend() {
 export const BACKEND_CHOICES = Object.freeze(['auto', 'webgpu', 'wasm']);
 const BACKEND_NAMES = { webgpu: 'WebGPU (GPU)', wasm: 'WebAssembly (CPU)' };
 
+// ONNX Runtime Web comes in one bundle per backend, each with its own binary:
+// the WASM one (ort-wasm-simd-threaded.wasm, 14 MB) and the WebGPU one, which
+// also runs WASM but needs the larger asyncify binary (27 MB). A page loads
+// only the bundle of the backend it uses.
+const ORT_BUNDLES = { wasm: './ort/ort.wasm.min.mjs', webgpu: './ort/ort.webgpu.min.mjs' };
+const ortModules = {};
+
+/**
+ * Inference threads for ONNX Runtime's WebAssembly backend: several only when
+ * the page is cross-origin isolated (threads need SharedArrayBuffer), at most
+ * 4, and never more than the device's cores.
+ */
+export function defaultOrtThreads() {
+  if (!globalThis.crossOriginIsolated) return 1;
+  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+}
+let ortThreads = null;
+
+/**
+ * The ONNX Runtime Web module for `backend` ('wasm' or 'webgpu'), loaded and
+ * set up once; `threads` applies to the first load of each bundle.
+ */
+export function loadOrt(backend, threads = defaultOrtThreads()) {
+  ortModules[backend] ??= import(ORT_BUNDLES[backend]).then((ort) => {
+    ort.env.wasm.wasmPaths = new URL('ort/', SITE).href;
+    ort.env.wasm.numThreads = globalThis.crossOriginIsolated ? threads : 1;
+    ort.env.wasm.proxy = false;
+    ort.env.logLevel = 'error';
+    return ort;
+  });
+  return ortModules[backend];
+}
+
 // One ONNX Runtime session on `backend`; WebGPU falls back to WASM when its
-// session cannot be created. Returns {session, backend}.
+// session cannot be created. Returns {ort, session, backend}.
 async function createSession(modelBytes, backend) {
+  const ort = await loadOrt(backend, ortThreads ?? defaultOrtThreads());
   try {
-    return { session: await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }), backend };
+    return { ort, session: await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }), backend };
   } catch (error) {
     if (backend === 'wasm') throw error;
     console.warn('facegender: WebGPU session failed, using WebAssembly:', error);
-    return { session: await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] }), backend: 'wasm' };
+    return createSession(modelBytes, 'wasm');
   }
 }
 
-function configureOrt() {
-  ort.env.wasm.wasmPaths = new URL('ort/', SITE).href;
-  // One thread: the model is small, and one inference thread measured faster
-  // than the pool's hand-offs for one to three 80x80 faces.
-  ort.env.wasm.numThreads = 1;
-  ort.env.wasm.proxy = false;
-  ort.env.logLevel = 'error';
-}
-
 export class Classifier {
-  constructor(assets, session, backend) {
+  constructor(assets, ort, session, backend) {
     const { fg, cascade, spec, buildInfo, modelBytes } = assets;
     this.assets = assets;
+    this.ort = ort;
     this.fg = fg;
     this.cascade = cascade;
     this.session = session;
     this.spec = spec;
     this.backend = backend;
-    this.backendName = BACKEND_NAMES[backend];
+    /** Inference threads of the WebAssembly backend (its pool also serves WebGPU's CPU kernels). */
+    this.threads = ort.env.wasm.numThreads;
+    this.backendName = backend === 'wasm'
+      ? `${BACKEND_NAMES.wasm.slice(0, -1)}, ${this.threads} thread${this.threads === 1 ? '' : 's'})`
+      : BACKEND_NAMES[backend];
     this.buildInfo = buildInfo;
     this.modelBytes = modelBytes;
     this.inputName = session.inputNames.includes('input') ? 'input' : session.inputNames[0];
@@ -93,8 +122,9 @@ export class Classifier {
    * Loads the core, the face cascade and the model; opens a session on
    * `backend` ('auto', 'webgpu' or 'wasm'); runs one warm-up inference.
    */
-  static async load(onProgress = () => {}, { backend = 'auto' } = {}) {
+  static async load(onProgress = () => {}, { backend = 'auto', threads = defaultOrtThreads() } = {}) {
     if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}" (${BACKEND_CHOICES.join(', ')})`);
+    ortThreads = threads;
     const t0 = performance.now();
     const buildInfo = await (await fetchOk('build-info.json')).json();
     onProgress('Loading the face finder (WebAssembly)…');
@@ -108,7 +138,6 @@ export class Classifier {
     onProgress('Loading the model…');
     const modelBytes = new Uint8Array(await (await fetchOk(buildInfo.model)).arrayBuffer());
     const spec = fg.parseModelSpec(readOnnxMetadata(modelBytes));
-    configureOrt();
     const loadTimings = { coreMs: t1 - t0, modelMs: performance.now() - t1 };
     const assets = { fg, cascade, spec, buildInfo, modelBytes, loadTimings };
     return Classifier.open(assets, backend, onProgress);
@@ -122,8 +151,8 @@ export class Classifier {
   static async open(assets, choice, onProgress) {
     const t0 = performance.now();
     const wanted = choice === 'auto' ? await pickBackend() : choice;
-    const { session, backend } = await createSession(assets.modelBytes, wanted);
-    const classifier = new Classifier(assets, session, backend);
+    const { ort, session, backend } = await createSession(assets.modelBytes, wanted);
+    const classifier = new Classifier(assets, ort, session, backend);
     const t1 = performance.now();
     onProgress('Warming up…');
     await classifier.warmUp();
@@ -158,7 +187,7 @@ export class Classifier {
 
   // Runs the model on an N x 1 x side x side batch; returns N probability rows.
   async infer(tensor, dims) {
-    const feeds = { [this.inputName]: new ort.Tensor('float32', tensor, dims) };
+    const feeds = { [this.inputName]: new this.ort.Tensor('float32', tensor, dims) };
     const outputs = await this.session.run(feeds, [this.outputName]);
     const output = outputs[this.outputName];
     const values = output.data;

@@ -382,7 +382,7 @@ async function main() {
   for (const name of [...FACE_PHOTOS, WEBCAM_PHOTO]) {
     await requireFile(path.join(options.photos, name), 'fetch the test photos: scripts/fetch-test-photos.sh');
   }
-  options.chromiumApi = loadPlaywright().chromium;
+  options.chromiumApi = loadPlaywright();
 
   const site = path.join(options.work, 'site');
   log(`building the site into ${site} (model ${options.model})`);

@@ -7,11 +7,12 @@
 // downloads.
 //
 //   node web/bench/frame-rate.mjs [--site DIR] [--photos DIR] [--seconds S]
-//        [--backends wasm,webgpu] [--full-search-every 1,6] [--chromium FILE] [--json FILE]
+//        [--backends wasm,webgpu] [--full-search-every 1,6] [--threads 0,1,2] [--chromium FILE] [--json FILE]
 //
 // --full-search-every: webcam frames per full face search (the page's
 // ?full-search-every=); 1 searches every frame, 6 is the page's default, with
-// the core's tracker in between.
+// the core's tracker in between. --threads: ONNX Runtime's WebAssembly threads
+// (the page's ?threads=); 0 is the page's default.
 //
 // scripts/bench-browser.sh builds the site first and runs this. The frames
 // are made in the page from the dlib test photos (scripts/fetch-test-photos.sh):
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     seconds: 10,
     backends: ['wasm', 'webgpu'],
     fullSearchEvery: [1, 6],
+    threads: [0],
     chromium: '/usr/bin/chromium',
     json: null,
   };
@@ -52,7 +54,7 @@ function parseArgs(argv) {
     const [name, value] = [argv[i], argv[i + 1]];
     if (name === '-h' || name === '--help') {
       console.log('usage: node web/bench/frame-rate.mjs [--site DIR] [--photos DIR] [--seconds S] ' +
-        '[--backends wasm,webgpu] [--full-search-every 1,6] [--chromium FILE] [--json FILE]');
+        '[--backends wasm,webgpu] [--full-search-every 1,6] [--threads 0,1,2] [--chromium FILE] [--json FILE]');
       process.exit(0);
     }
     if (value === undefined) die(`${name} needs a value`);
@@ -61,6 +63,7 @@ function parseArgs(argv) {
     else if (name === '--seconds') options.seconds = Number(value);
     else if (name === '--backends') options.backends = value.split(',');
     else if (name === '--full-search-every') options.fullSearchEvery = value.split(',').map(Number);
+    else if (name === '--threads') options.threads = value.split(',').map(Number);
     else if (name === '--chromium') options.chromium = value;
     else if (name === '--json') options.json = path.resolve(value);
     else die(`unknown argument '${name}' (try --help)`);
@@ -80,6 +83,11 @@ async function isFile(file) {
 // benchmark sets in window.__benchCamera.
 function replaceCamera() {
   window.__benchCamera = { stream: null };
+  // Main-thread tasks over 50 ms (the page cannot react to input meanwhile).
+  window.__benchLongTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__benchLongTasks.push({ start: entry.startTime, ms: entry.duration });
+  }).observe({ type: 'longtask', buffered: true });
   const devices = navigator.mediaDevices;
   const real = devices.getUserMedia.bind(devices);
   devices.getUserMedia = (constraints) =>
@@ -183,7 +191,7 @@ function summarize(log, seconds) {
   return { frames: log.length, fps: log.length / seconds, facesPerFrame: facesSeen, stages };
 }
 
-async function measureBackend(context, origin, options, backend, every, photos) {
+async function measureBackend(context, origin, options, { backend, every, threads }, photos) {
   const page = await context.newPage();
   const bytes = { total: 0, files: 0 };
   const counting = (request) => request.sizes().then((s) => {
@@ -195,18 +203,19 @@ async function measureBackend(context, origin, options, backend, every, photos) 
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.addInitScript(replaceCamera);
   const t0 = Date.now();
-  await page.goto(`${origin}/?backend=${backend}&full-search-every=${every}`);
+  await page.goto(`${origin}/?backend=${backend}&full-search-every=${every}${threads ? `&threads=${threads}` : ''}`);
   await page.waitForFunction(() => window.__facegender && window.__facegender.state !== 'loading', null,
     { timeout: 120000 });
   const readyMs = Date.now() - t0;
   const loaded = await page.evaluate(() => ({ state: window.__facegender.state, backend: window.__facegender.backend,
-    loadTimings: window.__facegender.loadTimings, message: document.getElementById('message').textContent }));
+    loadTimings: window.__facegender.loadTimings, threads: window.__facegender.threads,
+    message: document.getElementById('message').textContent }));
   if (loaded.state !== 'ready') die(`${backend}: the page did not load: ${loaded.message}`);
   if (loaded.backend !== backend) die(`asked for ${backend}, the page runs ${loaded.backend}`);
   page.off('requestfinished', counting);
   await page.waitForTimeout(200);
 
-  const result = { backend, fullSearchEvery: every, readyMs, loadTimings: loaded.loadTimings, download: { ...bytes },
+  const result = { backend, threads: loaded.threads, fullSearchEvery: every, readyMs, loadTimings: loaded.loadTimings, download: { ...bytes },
     sets: [] };
   for (const faces of FRAME_SETS) {
     const camera = await page.evaluate(makeCamera, {
@@ -219,15 +228,18 @@ async function measureBackend(context, origin, options, backend, every, photos) 
     const from = await page.evaluate(() => performance.now());
     await page.waitForTimeout(options.seconds * 1000);
     const log = await page.evaluate((since) => window.__facegender.frameLog.filter((e) => e.start >= since), from);
+    const longTasks = await page.evaluate((since) => window.__benchLongTasks.filter((t) => t.start >= since), from);
     await page.click('#camera-stop');
     await page.evaluate(() => {
       cancelAnimationFrame(window.__benchCamera.timer);
       window.__benchCamera.stream.getTracks().forEach((t) => t.stop());
       window.__benchCamera.stream = null;
     });
-    const summary = { faces, videoFrames: camera.frames, ...summarize(log, options.seconds) };
+    const summary = { faces, videoFrames: camera.frames, ...summarize(log, options.seconds),
+      longTasksPerSecond: longTasks.length / options.seconds,
+      longestTaskMs: Math.max(0, ...longTasks.map((t) => t.ms)) };
     result.sets.push(summary);
-    console.log(`  ${backend}, full search every ${every}, ${faces} face${faces === 1 ? '' : 's'}: ${summary.frames} frames in ` +
+    console.log(`  ${backend} (${loaded.threads} threads), full search every ${every}, ${faces} face${faces === 1 ? '' : 's'}: ${summary.frames} frames in ` +
       `${options.seconds} s = ${summary.fps.toFixed(1)} fps, ${summary.facesPerFrame.toFixed(2)} faces found per frame`);
   }
   if (pageErrors.length > 0) die(`${backend}: page errors: ${pageErrors.join(' | ')}`);
@@ -238,17 +250,18 @@ async function measureBackend(context, origin, options, backend, every, photos) 
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(1) : '–');
 
 function printTable(results) {
-  console.log('\n| backend | full search every | faces | fps | total | capture | detect | preprocess | infer | draw |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| backend | threads | full search every | faces | fps | total | capture | detect | preprocess | infer | draw | long tasks/s (longest) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     for (const s of r.sets) {
       const cell = (stage) => `${ms(s.stages[stage].median)} / ${ms(s.stages[stage].p95)}`;
-      console.log(`| ${r.backend} | ${r.fullSearchEvery} | ${s.faces} (${s.facesPerFrame.toFixed(2)} found) | ${s.fps.toFixed(1)} | ` +
+      console.log(`| ${r.backend} | ${r.threads} | ${r.fullSearchEvery} | ${s.faces} (${s.facesPerFrame.toFixed(2)} found) | ${s.fps.toFixed(1)} | ` +
         `${STAGES.map((stage) => (stage === 'totalMs' ? null : cell(stage))).filter(Boolean).reduce(
-          (row, c) => `${row} | ${c}`, cell('totalMs'))} |`);
+          (row, c) => `${row} | ${c}`, cell('totalMs'))} | ${s.longTasksPerSecond.toFixed(1)} (${ms(s.longestTaskMs)} ms) |`);
     }
   }
-  console.log('\nms per frame, median / p95. fps: frames the page finished per second of wall time.');
+  console.log('\nms per frame, median / p95. fps: frames the page finished per second of wall time. ' +
+    'Long tasks: main-thread tasks over 50 ms, when the page cannot respond to input.');
   console.log('\n| backend | page ready | core + cascade | model fetch | session | warm-up | downloaded |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of results.filter((x, i) => results.findIndex((y) => y.backend === x.backend) === i)) {
@@ -283,7 +296,9 @@ async function main() {
       const all = [];
       for (const backend of options.backends) {
         for (const every of options.fullSearchEvery) {
-          all.push(await measureBackend(context, server.origin, options, backend, every, photos));
+          for (const threads of options.threads) {
+            all.push(await measureBackend(context, server.origin, options, { backend, every, threads }, photos));
+          }
         }
       }
       return all;
