@@ -31,12 +31,13 @@
 //    no Content-Security-Policy violation, no page error.
 
 import { execFile } from 'node:child_process';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import { promisify } from 'node:util';
 
 import { REPO, WEBGPU_FLAGS, loadChromiumApi, startServer, withChromium } from '../../scripts/lib/browser.mjs';
+import { createChecks, openApp, parseTestArgs, requireFile } from './harness.mjs';
 
 const TOLERANCE = 1e-4;
 // The page's photo search (web/pipeline.js PHOTO_SEARCH) as classify options.
@@ -46,57 +47,11 @@ const FACE_PHOTOS = ['2008_001322.jpg', 'bald_guys.jpg'];
 const WEBCAM_PHOTO = '2008_001009.jpg';
 const WEBCAM_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 
-const started = Date.now();
-let failures = 0;
-let checks = 0;
-
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
-}
-
-function check(condition, what, detail = '') {
-  checks += 1;
-  if (condition) {
-    log(`ok   ${what}`);
-  } else {
-    failures += 1;
-    log(`FAIL ${what}${detail ? `: ${detail}` : ''}`);
-  }
-  return condition;
-}
-
-function die(message) {
-  console.error(`browser test: error: ${message}`);
-  process.exit(1);
-}
+const { log, check, die, finish } = createChecks('browser test');
 
 function parseArgs(argv) {
-  const options = {
-    model: process.env.FACEGENDER_TEST_MODEL || path.join(REPO, 'models/facegender.onnx'),
-    wasmBuild: path.join(REPO, 'build/wasm'),
-    cascades: path.join(REPO, 'build/native/cascades'),
-    chromium: '/usr/bin/chromium',
-  };
-  const names = { '--facegender': 'facegender', '--photos': 'photos', '--work': 'work', '--model': 'model',
-    '--wasm-build': 'wasmBuild', '--cascades': 'cascades', '--chromium': 'chromium' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const name = names[argv[i]];
-    if (!name || i + 1 >= argv.length) die(`unknown or incomplete argument '${argv[i]}'`);
-    if (name !== 'model' || !process.env.FACEGENDER_TEST_MODEL) options[name] = path.resolve(argv[i + 1]);
-  }
-  for (const required of ['facegender', 'photos', 'work']) {
-    if (!options[required]) die(`--${required} is required`);
-  }
-  return options;
-}
-
-async function requireFile(file, hint) {
-  try {
-    if ((await stat(file)).isFile()) return;
-  } catch {
-    // reported below
-  }
-  die(`${file} is missing: ${hint}`);
+  return parseTestArgs(argv, { extra: { '--facegender': 'facegender', '--photos': 'photos', '--work': 'work' },
+    required: ['facegender', 'photos', 'work'] }, die);
 }
 
 function loadPlaywright() {
@@ -230,16 +185,7 @@ async function withPage(options, origin, what, extraFlags, body) {
   await withChromium(options.chromiumApi, options.chromium, extraFlags, async (context) => {
     const requests = [];
     context.on('request', (request) => requests.push(request.url()));
-    const page = context.pages()[0] ?? await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.__facegender && window.__facegender.state !== 'loading', null,
-      { timeout: 60000 });
+    const { page, pageErrors } = await openApp(context, `${origin}/`);
     const loaded = await page.evaluate(() => ({ ...window.__facegender }));
     if (check(loaded.state === 'ready', `${what}: the page loads its core and model`, await page.textContent('#message'))) {
       await body(page, loaded);
@@ -376,11 +322,11 @@ async function webgpuSession(options, page, loaded) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   await requireFile(options.model,
-    'no model: train one (scripts/train-default-model.sh) or set FACEGENDER_TEST_MODEL=FILE');
-  await requireFile(options.facegender, 'build the native preset: cmake --build --preset native');
-  await requireFile(options.chromium, 'install Debian\'s chromium (scripts/setup.sh does)');
+    'no model: train one (scripts/train-default-model.sh) or set FACEGENDER_TEST_MODEL=FILE', die);
+  await requireFile(options.facegender, 'build the native preset: cmake --build --preset native', die);
+  await requireFile(options.chromium, 'install Debian\'s chromium (scripts/setup.sh does)', die);
   for (const name of [...FACE_PHOTOS, WEBCAM_PHOTO]) {
-    await requireFile(path.join(options.photos, name), 'fetch the test photos: scripts/fetch-test-photos.sh');
+    await requireFile(path.join(options.photos, name), 'fetch the test photos: scripts/fetch-test-photos.sh', die);
   }
   options.chromiumApi = loadPlaywright();
 
@@ -401,8 +347,7 @@ async function main() {
   } finally {
     server.child.kill('SIGTERM');
   }
-  log(`${checks - failures}/${checks} checks passed`);
-  if (failures > 0) process.exit(1);
+  finish();
 }
 
 main().catch((error) => {

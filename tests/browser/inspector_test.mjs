@@ -33,6 +33,7 @@ import process from 'node:process';
 import { promisify } from 'node:util';
 
 import { REPO, WEBGPU_FLAGS, loadChromiumApi, startServer, withChromium } from '../../scripts/lib/browser.mjs';
+import { createChecks, openApp, parseTestArgs, requireFile } from './harness.mjs';
 
 // Many faces (largest first): the test clicks the second one.
 const PHOTO = 'bald_guys.jpg';
@@ -40,57 +41,11 @@ const PHOTO = 'bald_guys.jpg';
 // Chromium is retiring its automatic fallback to it.
 const WEBGL_FLAGS = ['--enable-unsafe-swiftshader'];
 
-const started = Date.now();
-let failures = 0;
-let checks = 0;
-
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
-}
-
-function check(condition, what, detail = '') {
-  checks += 1;
-  if (condition) {
-    log(`ok   ${what}`);
-  } else {
-    failures += 1;
-    log(`FAIL ${what}${detail ? `: ${detail}` : ''}`);
-  }
-  return condition;
-}
-
-function die(message) {
-  console.error(`inspector test: error: ${message}`);
-  process.exit(1);
-}
+const { log, check, die, finish } = createChecks('inspector test');
 
 function parseArgs(argv) {
-  const options = {
-    model: process.env.FACEGENDER_TEST_MODEL || path.join(REPO, 'models/facegender.onnx'),
-    wasmBuild: path.join(REPO, 'build/wasm'),
-    cascades: path.join(REPO, 'build/native/cascades'),
-    chromium: '/usr/bin/chromium',
-  };
-  const names = { '--photos': 'photos', '--work': 'work', '--model': 'model', '--wasm-build': 'wasmBuild',
-    '--cascades': 'cascades', '--chromium': 'chromium' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const name = names[argv[i]];
-    if (!name || i + 1 >= argv.length) die(`unknown or incomplete argument '${argv[i]}'`);
-    if (name !== 'model' || !process.env.FACEGENDER_TEST_MODEL) options[name] = path.resolve(argv[i + 1]);
-  }
-  for (const required of ['photos', 'work']) {
-    if (!options[required]) die(`--${required} is required`);
-  }
-  return options;
-}
-
-async function requireFile(file, hint) {
-  try {
-    if ((await stat(file)).isFile()) return;
-  } catch {
-    // reported below
-  }
-  die(`${file} is missing: ${hint}`);
+  return parseTestArgs(argv, { extra: { '--photos': 'photos', '--work': 'work' }, required: ['photos', 'work'] },
+    die);
 }
 
 async function exists(file) {
@@ -186,16 +141,7 @@ async function session(options, origin, photoBase64, hasFeatures) {
   await withChromium(options.chromiumApi, options.chromium, WEBGL_FLAGS, async (context) => {
     const requests = [];
     context.on('request', (request) => requests.push(request.url()));
-    const page = context.pages()[0] ?? await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.__facegender && window.__facegender.state !== 'loading', null,
-      { timeout: 60000 });
+    const { page, pageErrors } = await openApp(context, `${origin}/`);
     if (!check(await page.evaluate(() => window.__facegender.state) === 'ready', 'the page loads its core and model',
       await page.textContent('#message'))) return;
 
@@ -316,15 +262,7 @@ async function session(options, origin, photoBase64, hasFeatures) {
 // backend of the same ONNX Runtime bundle, in the classifier's queue.
 async function webgpuSession(options, origin, photoBase64, hasFeatures) {
   await withChromium(options.chromiumApi, options.chromium, WEBGPU_FLAGS, async (context) => {
-    const page = context.pages()[0] ?? await context.newPage();
-    const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.__facegender && window.__facegender.state !== 'loading', null,
-      { timeout: 60000 });
+    const { page, pageErrors } = await openApp(context, `${origin}/`);
     const backend = await page.evaluate(() => window.__facegender.backend);
     if (!check(backend === 'webgpu', `webgpu: the classifier runs on WebGPU (${backend})`)) return;
     await page.check('#inspector-toggle');
@@ -348,14 +286,14 @@ async function webgpuSession(options, origin, photoBase64, hasFeatures) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  await requireFile(options.model, 'no model: train one (scripts/train-default-model.sh) or set FACEGENDER_TEST_MODEL=FILE');
-  await requireFile(options.chromium, 'install Debian\'s chromium (scripts/setup.sh does)');
-  await requireFile(path.join(options.photos, PHOTO), 'fetch the test photos: scripts/fetch-test-photos.sh');
+  await requireFile(options.model, 'no model: train one (scripts/train-default-model.sh) or set FACEGENDER_TEST_MODEL=FILE', die);
+  await requireFile(options.chromium, 'install Debian\'s chromium (scripts/setup.sh does)', die);
+  await requireFile(path.join(options.photos, PHOTO), 'fetch the test photos: scripts/fetch-test-photos.sh', die);
   options.chromiumApi = loadChromiumApi() ??
     die('playwright-core is not installed in web/node_modules: run scripts/setup.sh (or: cd web && npm ci)');
   // A stale inspector build would test old code: fail, saying what to run.
   const inspectorWasm = path.join(options.wasmBuild, 'wasm-client/facegender_inspector.wasm');
-  await requireFile(inspectorWasm, 'build the wasm preset: NODE_PATH=/usr/share/nodejs cmake --build --preset wasm');
+  await requireFile(inspectorWasm, 'build the wasm preset: NODE_PATH=/usr/share/nodejs cmake --build --preset wasm', die);
   const sourceDir = path.join(REPO, 'wasm-client/inspector/src');
   const built = (await stat(inspectorWasm)).mtimeMs;
   for (const name of await readdir(sourceDir)) {
@@ -387,8 +325,7 @@ async function main() {
   } finally {
     server.child.kill('SIGTERM');
   }
-  log(`${checks - failures}/${checks} checks passed`);
-  if (failures > 0) process.exit(1);
+  finish();
 }
 
 main().catch((error) => {
