@@ -1,12 +1,14 @@
 // The facegender page: photos (file input, drag and drop, paste) and the
-// webcam go through the classifier (pipeline.js); the page draws a box and a
+// webcam go through the classifier, which runs in a Worker (classifier-client.js,
+// classifier-worker.js, pipeline.js); the page draws a box and a
 // label on each face and lists the labels in #results.
 //
 // For tests and curious users, window.__facegender holds the state and the
 // last result with its raw probabilities (one row per face, class order of
 // window.__facegender.classNames).
 
-import { BACKEND_CHOICES, CAMERA_TRACKING, Classifier, PHOTO_SEARCH, defaultOrtThreads } from './pipeline.js';
+import { BACKEND_CHOICES, CAMERA_TRACKING, PHOTO_SEARCH, defaultOrtThreads } from './pipeline.js';
+import { ClassifierClient } from './classifier-client.js';
 import { UserFacingError, decodeImageFile } from './image-file.js';
 
 const $ = (id) => document.getElementById(id);
@@ -489,12 +491,12 @@ function useClassifier(classifier) {
 // The backend toggle: a new session on the same core and model; the webcam
 // keeps running and its next frame uses the new one.
 async function switchBackend() {
-  const old = state.classifier;
-  if (!old) return;
+  const classifier = state.classifier;
+  if (!classifier) return;
   ui.backendChoice.disabled = true;
   try {
-    useClassifier(await old.withBackend(ui.backendChoice.value, setStatus));
-    await old.release();
+    await classifier.switchBackend(ui.backendChoice.value, setStatus);
+    useClassifier(classifier);
     setStatus(`Now running on ${state.classifier.backendName}.`);
     if (state.picture && !state.camera) await reclassifyPicture();
   } catch (error) {
@@ -532,7 +534,8 @@ async function start() {
   ui.backendChoice.value = requestedBackend();
   ui.backendChoice.addEventListener('change', switchBackend);
   try {
-    const classifier = await Classifier.load(setStatus, { backend: ui.backendChoice.value, threads: requestedThreads() });
+    const classifier = await ClassifierClient.load(setStatus,
+      { backend: ui.backendChoice.value, threads: requestedThreads() });
     useClassifier(classifier);
     ui.backendChoice.disabled = false;
     debug.classNames = classifier.classNames.slice();

@@ -33,7 +33,7 @@ const REPO = path.dirname(WEB_DIR);
 
 // The page's own files (everything else in web/ is tooling or docs).
 const PAGE_FILES = ['index.html', 'style.css', 'favicon.svg', 'app.js', 'pipeline.js', 'image-file.js',
-  'onnx-metadata.js', 'inspector.js'];
+  'onnx-metadata.js', 'inspector.js', 'classifier-client.js', 'classifier-worker.js'];
 
 // ONNX Runtime Web: one bundle per backend (pipeline.js loads the one in use),
 // each loading its Emscripten glue and binary from wasmPaths.

@@ -7,11 +7,10 @@
 // The panel then gets, for the selected face (largest first, face 0 unless
 // the user picks another by clicking its box or with the arrows in the
 // panel): the model input (the 80x80 tensor turned back into gray bytes),
-// the conv feature maps (from the model's "-features" twin, run here on that
-// one face only, with the classifier's own ONNX Runtime module), a
-// probability plot and the stages' times. Everything stays in the page.
+// the conv feature maps (classifier.featureMaps: the model's "-features"
+// twin, run on that one face only), a probability plot and the stages'
+// times. Everything stays in the page.
 
-const SITE = new URL('./', import.meta.url);
 const CANVAS_SIZE = Object.freeze({ width: 440, height: 880 });
 // While the webcam runs, feature maps are computed at most this often.
 const CAMERA_FEATURES_INTERVAL_MS = 250;
@@ -45,7 +44,7 @@ export class Inspector {
     this.plotted = null;  // the last result whose timings went into the plots
     this.plottedFace = -1;  // the face of the probability plot's last sample
     this.updates = [];  // times of recent updates, for the frame rate
-    this.features = null;  // {session, outputs: [names], modelPath} once loaded; {error} if it failed
+    this.featuresModel = null;  // the features model's path, once the classifier has used it
     this.featuresBusy = false;
     this.featuresPending = null;  // a photo's face picked while busy: run it next
     this.featuresAt = 0;
@@ -153,27 +152,6 @@ export class Inspector {
     this.runFeatures(result, classifier, source);
   }
 
-  // The model's "-features" twin (build-info.json featuresModel): the same
-  // weights with every conv layer's activation as an extra output. Opened
-  // with the classifier's ONNX Runtime module (WebAssembly backend, which
-  // every bundle has), so no second runtime is loaded.
-  async loadFeatures(classifier) {
-    const { ort } = classifier;
-    const path = classifier.buildInfo.featuresModel;
-    if (!path) return { ort, outputs: [], note: 'This model has no feature outputs (no "-features" model was built beside it).' };
-    try {
-      const response = await fetch(new URL(path, SITE));
-      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-      const session = await ort.InferenceSession.create(new Uint8Array(await response.arrayBuffer()),
-        { executionProviders: ['wasm'] });
-      const outputs = session.outputNames.filter((name) => name.startsWith('features_'));
-      return { ort, session, outputs, path, note: outputs.length > 0 ? '' : 'This model has no feature outputs.' };
-    } catch (error) {
-      console.error('facegender: inspector feature model:', error);
-      return { ort, outputs: [], path, note: `The feature maps could not be loaded: ${error?.message ?? error}` };
-    }
-  }
-
   // Runs the features model on the selected face only, one run at a time
   // and, for the webcam, at most every CAMERA_FEATURES_INTERVAL_MS.
   async runFeatures(result, classifier, source) {
@@ -188,34 +166,22 @@ export class Inspector {
     const m = this.module;
     const index = this.selected;
     try {
-      // Again after a backend switch: the classifier may use another ONNX Runtime bundle.
-      if (this.features?.ort !== classifier.ort) {
-        this.features?.session?.release();
-        this.features = await this.loadFeatures(classifier);
-      }
-      const { ort, session, outputs, note } = this.features;
-      if (!session || outputs.length === 0) {
+      const side = classifier.spec.crop.input;
+      const plane = side * side;
+      const { path, note, maps, probabilities } =
+        await classifier.featureMaps(result.tensor.slice(index * plane, (index + 1) * plane));
+      this.featuresModel = path;
+      if (maps.length === 0) {
         m.setFeaturesNote(note);
         return;
       }
-      const side = classifier.spec.crop.input;
-      const plane = side * side;
-      const input = new ort.Tensor('float32', result.tensor.slice(index * plane, (index + 1) * plane), [1, 1, side, side]);
-      const wanted = session.outputNames.includes('probabilities') ? [...outputs, 'probabilities'] : outputs;
-      // In the classifier's queue: one ONNX Runtime run at a time.
-      const maps = await classifier.exclusive(() => session.run({ [session.inputNames[0]]: input }, wanted));
-      if (maps.probabilities) {
-        const mine = maps.probabilities.data;
+      if (probabilities) {
         const theirs = result.probabilities[index];
-        this.featuresAgree = theirs.every((p, k) => Math.abs(p - mine[k]) <= 1e-4);
+        this.featuresAgree = theirs.every((p, k) => Math.abs(p - probabilities[k]) <= 1e-4);
       }
       if (index === this.selected) {
-        for (const name of outputs) {
-          const [, channels, height, width] = maps[name].dims;
-          m.setFeatureMaps(name.replace(/^features_/, ''), maps[name].data, channels, height, width);
-        }
+        for (const map of maps) m.setFeatureMaps(map.name, map.data, map.channels, map.height, map.width);
       }
-      for (const tensor of Object.values(maps)) tensor.dispose?.();
     } catch (error) {
       console.error('facegender: inspector feature maps:', error);
       m.clearFeatureMaps();
@@ -244,7 +210,7 @@ export class Inspector {
       inputSize: m ? [m.inputWidth(), m.inputHeight()] : null,
       featureLayers: m ? m.featureLayerCount() : 0,
       featuresNote: m ? m.featuresNote() : null,  // shown instead of feature maps, if any
-      featuresModel: this.features?.path ?? null,
+      featuresModel: this.featuresModel ?? null,
       featuresAgree: this.featuresAgree,
     };
   }

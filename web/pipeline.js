@@ -160,12 +160,50 @@ export class Classifier {
     return classifier;
   }
 
-  /** Frees the ONNX Runtime session and the tracker (the core and model stay loaded). */
+  /** Frees the ONNX Runtime sessions and the tracker (the core and model stay loaded). */
   async release() {
     await this.queue;
     this.tracker?.delete();
     this.tracker = null;
+    await (await this.features)?.session?.release();
     await this.session.release();
+  }
+
+  /**
+   * One face's conv feature maps, from the model's "-features" twin
+   * (build-info.json featuresModel: the same weights with every conv
+   * activation as an output), run on the WebAssembly backend in this
+   * classifier's queue. `input` is the face's normalised side x side input.
+   * Returns {path, note, maps: [{name, channels, height, width, data}],
+   * probabilities}; without maps, note says why.
+   */
+  async featureMaps(input) {
+    this.features ??= this.loadFeatures();
+    const { path, session, outputs, note } = await this.features;
+    if (!session || outputs.length === 0) return { path, note, maps: [], probabilities: null };
+    const side = this.spec.crop.input;
+    const tensor = new this.ort.Tensor('float32', input, [1, 1, side, side]);
+    const wanted = session.outputNames.includes('probabilities') ? [...outputs, 'probabilities'] : outputs;
+    const results = await this.exclusive(() => session.run({ [session.inputNames[0]]: tensor }, wanted));
+    const maps = outputs.map((name) => {
+      const [, channels, height, width] = results[name].dims;
+      return { name: name.replace(/^features_/, ''), channels, height, width, data: results[name].data };
+    });
+    return { path, note: '', maps, probabilities: results.probabilities ? Array.from(results.probabilities.data) : null };
+  }
+
+  async loadFeatures() {
+    const path = this.buildInfo.featuresModel;
+    if (!path) return { path: null, outputs: [], note: 'This model has no feature outputs (no "-features" model was built beside it).' };
+    try {
+      const bytes = new Uint8Array(await (await fetchOk(path)).arrayBuffer());
+      const session = await this.ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      const outputs = session.outputNames.filter((name) => name.startsWith('features_'));
+      return { path, session, outputs, note: outputs.length > 0 ? '' : 'This model has no feature outputs.' };
+    } catch (error) {
+      console.error('facegender: feature model:', error);
+      return { path, outputs: [], note: `The feature maps could not be loaded: ${error?.message ?? error}` };
+    }
   }
 
   get classNames() {
@@ -240,10 +278,12 @@ export class Classifier {
    */
   classifyVideoFrame(rgba, width, height, tracking = CAMERA_TRACKING) {
     return this.exclusive(async () => {
-      if (!this.tracker || this.tracking !== tracking) {
+      // By value: settings that crossed from another thread are a new object each call.
+      const key = JSON.stringify(tracking);
+      if (!this.tracker || this.trackingKey !== key) {
         this.tracker?.delete();
         this.tracker = this.fg.FaceTracker.create(CAMERA_SEARCH, tracking);
-        this.tracking = tracking;
+        this.trackingKey = key;
       }
       const { boxes, tensor, dims, timings, fullSearch } = this.tracker.faceInputs(this.cascade, rgba, width,
         height, this.spec.crop, this.spec.normalization);
