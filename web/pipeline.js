@@ -51,12 +51,14 @@ const ortModules = {};
 
 /**
  * Inference threads for ONNX Runtime's WebAssembly backend: several only when
- * the page is cross-origin isolated (threads need SharedArrayBuffer), at most
- * 4, and never more than the device's cores.
+ * the page is cross-origin isolated (threads need SharedArrayBuffer), half the
+ * device's cores (the face search, video and drawing need the rest), at most
+ * 4. On a 2-core machine one thread gave 31 webcam frames/s and two 26
+ * (docs/BENCHMARKS.md).
  */
 export function defaultOrtThreads() {
   if (!globalThis.crossOriginIsolated) return 1;
-  return Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1));
+  return Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 1) / 2)));
 }
 let ortThreads = null;
 

@@ -23,7 +23,8 @@
 //    -> labels in #results and frames per second;
 //  * WebGPU (Chromium's software adapter, SwiftShader): the page picks it and
 //    its probabilities equal classify's too; the backend toggle switches the
-//    same photo to WebAssembly with the same probabilities;
+//    same photo to WebAssembly with the same probabilities; so does
+//    WebAssembly on two threads (?threads=2);
 //  * the model inputs the WASM core made in the page are bit-identical to the
 //    native core's (SHA-256 of each face's float32 tensor, classify
 //    --input-hashes);
@@ -181,11 +182,11 @@ function pngHeader(width, height) {
 // to load; runs `body(page)`, then checks requests, CSP and page errors.
 // Launches Chromium with a fresh profile, opens the page and waits for it
 // to load; runs `body(page)`, then checks requests, CSP and page errors.
-async function withPage(options, origin, what, extraFlags, body) {
+async function withPage(options, origin, what, extraFlags, body, query = '') {
   await withChromium(options.chromiumApi, options.chromium, extraFlags, async (context) => {
     const requests = [];
     context.on('request', (request) => requests.push(request.url()));
-    const { page, pageErrors } = await openApp(context, `${origin}/`);
+    const { page, pageErrors } = await openApp(context, `${origin}/${query}`);
     const loaded = await page.evaluate(() => ({ ...window.__facegender }));
     if (check(loaded.state === 'ready', `${what}: the page loads its core and model`, await page.textContent('#message'))) {
       await body(page, loaded);
@@ -319,6 +320,13 @@ async function webgpuSession(options, page, loaded) {
     `backend toggle: WebGPU -> ${backend}, same photo, probabilities within ${TOLERANCE} (max diff ${worst.toExponential(2)})`);
 }
 
+// ONNX Runtime's thread pool (the page is cross-origin isolated): same results.
+async function threadsSession(options, page, loaded) {
+  const backend = await page.textContent('#backend');
+  check(loaded.threads === 2 && /2 threads/.test(backend), `?threads=2: the page says so (${backend})`);
+  await classifyAgainstNative(options, page, loaded.classNames, FACE_PHOTOS[1], 'wasm, 2 threads: ');
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   await requireFile(options.model,
@@ -344,6 +352,8 @@ async function main() {
     await withPage(options, server.origin, 'wasm', [...WEBCAM_FLAGS, `--use-file-for-fake-video-capture=${webcamFile}`],
       (page, loaded) => mainSession(options, page, loaded));
     await withPage(options, server.origin, 'webgpu', WEBGPU_FLAGS, (page, loaded) => webgpuSession(options, page, loaded));
+    await withPage(options, server.origin, 'wasm, 2 threads', [], (page, loaded) => threadsSession(options, page, loaded),
+      '?backend=wasm&threads=2');
   } finally {
     server.child.kill('SIGTERM');
   }
