@@ -20,6 +20,7 @@
 
 #include "facegender/detect.hpp"
 #include "facegender/preprocess.hpp"
+#include "facegender/track.hpp"
 
 #if FACEGENDER_BENCH_OPENCV
 #include <opencv2/core/utility.hpp>
@@ -172,6 +173,15 @@ int main(int argc, char** argv) {
         time_it(detect_runs, [&] { shrunk_faces = find_faces(faces, gray.view(), search).size(); });
     row(build, "find_faces, core, shrunk to 320 (1.1, 3, min 24)", shrunk,
         std::to_string(shrunk_faces) + " faces");
+    // The webcam's frames between full searches: one search above, then only
+    // a window around each face it found.
+    FaceTracker tracker(search, TrackSettings{1 << 30, 2.0, 36});
+    (void)tracker.update(faces, gray.view());
+    std::size_t tracked_faces = 0;
+    const Timing tracked =
+        time_it(options.runs, [&] { tracked_faces = tracker.update(faces, gray.view()).size(); });
+    row(build, "FaceTracker, a frame between full searches", tracked,
+        std::to_string(tracked_faces) + " faces followed");
 #if FACEGENDER_BENCH_OPENCV
     cv::CascadeClassifier opencv(
         std::string("/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"));

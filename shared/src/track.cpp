@@ -52,9 +52,12 @@ std::optional<Box> search_near(const Cascade& faces, const ImageView& gray, cons
   if (w != region.width || h != region.height) shrunk = resize_area(view, w, h);
   const ImageView searched = shrunk.empty() ? view : shrunk.view();
 
+  // A face changes size little from one frame to the next: only windows
+  // from 0.7x to 1.5x its size are tried.
   DetectParams params = search.detect;
-  params.min_size = 0;
-  params.max_size = 0;
+  const double face_side = previous.width * f;  // in the searched pixels
+  params.min_size = std::max(faces.window_width(), round_half_up(face_side * 0.7));
+  params.max_size = std::max(params.min_size, round_half_up(face_side * 1.5));
   const double sx = static_cast<double>(region.width) / searched.width();
   const double sy = static_cast<double>(region.height) / searched.height();
   std::optional<Box> best;
