@@ -33,7 +33,7 @@ run="$work/compact"
 # counts sum in another order and end a few ulps away.
 train_args=(train "$work/utk.fgds" --out "$run" --arch compact --steps 12000 --batch 64 --lr 1e-3
   --schedule cosine --warmup 100 --seed 1 --norm-mean 0.5 --norm-std 0.5 --val-every 1000
-  --checkpoint-every 250 --threads 1 --loader-threads 1)
+  --checkpoint-every 250 --threads 1 --loader-threads 1 --weight-decay 5e-4)
 if [[ -f "$run/last.json" ]]; then
   fg_say "train: resuming $run"
   "$fg" "${train_args[@]}" --resume
