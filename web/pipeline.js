@@ -53,7 +53,7 @@ const ortModules = {};
  * Inference threads for ONNX Runtime's WebAssembly backend: several only when
  * the page is cross-origin isolated (threads need SharedArrayBuffer), half the
  * device's cores (the face search, video and drawing need the rest), at most
- * 4. On a 2-core machine one thread gave 31 webcam frames/s and two 26
+ * 4. On a 2-core machine one thread gave 28-31 webcam frames/s and two 26
  * (docs/BENCHMARKS.md).
  */
 export function defaultOrtThreads() {
