@@ -561,12 +561,7 @@ std::optional<double> estimate_roll(const Cascade& eyes, const ImageView& gray, 
       clip_box({face.x, face.y, face.width, face.height * 3 / 5}, gray.width(), gray.height());
   if (region.width < eyes.window_width() || region.height < eyes.window_height())
     return std::nullopt;
-  const std::size_t start =
-      static_cast<std::size_t>(region.y) * gray.stride() + static_cast<std::size_t>(region.x);
-  const std::size_t length = static_cast<std::size_t>(region.height - 1) * gray.stride() +
-                             static_cast<std::size_t>(region.width);
-  const ImageView upper(std::span<const std::uint8_t>(gray.row(0) + start, length), region.width,
-                        region.height, PixelFormat::Gray8, gray.stride());
+  const ImageView upper = sub_view(gray, region);
   DetectParams params;
   params.min_size = std::max(eyes.window_width(), face.width / 8);
   params.max_size = std::max(params.min_size, face.width / 2);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 namespace facegender {
 
@@ -90,6 +91,22 @@ Box clip_box(const Box& b, int width, int height) {
   const int x1 = std::clamp(b.x + b.width, 0, width);
   const int y1 = std::clamp(b.y + b.height, 0, height);
   return {x0, y0, x1 - x0, y1 - y0};
+}
+
+ImageView sub_view(const ImageView& image, const Box& region) {
+  if (region.width <= 0 || region.height <= 0 || region.x < 0 || region.y < 0 ||
+      region.x + region.width > image.width() || region.y + region.height > image.height()) {
+    throw InputError("sub_view: region " + std::to_string(region.width) + "x" +
+                     std::to_string(region.height) + " at (" + std::to_string(region.x) + ", " +
+                     std::to_string(region.y) + ") is not inside the " +
+                     std::to_string(image.width()) + "x" + std::to_string(image.height()) +
+                     " image");
+  }
+  const std::size_t pixel = static_cast<std::size_t>(image.channels());
+  const std::size_t length = static_cast<std::size_t>(region.height - 1) * image.stride() +
+                             static_cast<std::size_t>(region.width) * pixel;
+  return ImageView(std::span<const std::uint8_t>(image.row(region.y) + region.x * pixel, length),
+                   region.width, region.height, image.format(), image.stride());
 }
 
 double iou(const Box& a, const Box& b) {

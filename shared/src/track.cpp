@@ -24,14 +24,6 @@ bool larger_first(const Box& a, const Box& b) {
   return a.y != b.y ? a.y < b.y : a.x < b.x;
 }
 
-// The pixels of `region` (inside `gray`) as a view with gray's stride.
-ImageView region_view(const ImageView& gray, const Box& region) {
-  const std::size_t bytes =
-      static_cast<std::size_t>(region.height - 1) * gray.stride() + region.width;
-  return ImageView(std::span<const std::uint8_t>(gray.row(region.y) + region.x, bytes),
-                   region.width, region.height, PixelFormat::Gray8, gray.stride());
-}
-
 // The face near `previous` in this frame, searched in a window around it
 // shrunk so the face is about `face_pixels` wide; nothing when it is gone.
 std::optional<Box> search_near(const Cascade& faces, const ImageView& gray, const Box& previous,
@@ -47,7 +39,7 @@ std::optional<Box> search_near(const Cascade& faces, const ImageView& gray, cons
   const double f = std::min(1.0, static_cast<double>(face_pixels) / previous.width);
   const int w = std::max(1, round_half_up(region.width * f));
   const int h = std::max(1, round_half_up(region.height * f));
-  const ImageView view = region_view(gray, region);
+  const ImageView view = sub_view(gray, region);
   Image shrunk;
   if (w != region.width || h != region.height) shrunk = resize_area(view, w, h);
   const ImageView searched = shrunk.empty() ? view : shrunk.view();

@@ -54,5 +54,22 @@ TEST(Box, IntersectionOverUnion) {
   EXPECT_DOUBLE_EQ(iou({0, 0, 10, 10}, {20, 20, 5, 5}), 0.0);
 }
 
+TEST(SubView, SeesTheRegionsPixelsInPlace) {
+  std::vector<std::uint8_t> bytes(5 * 4 * 3 + 4 * 2);  // 5x4 RGB, stride 17
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i);
+  const ImageView image(bytes, 5, 4, PixelFormat::RGB8, 17);
+  const ImageView part = sub_view(image, {1, 2, 3, 2});
+  ASSERT_EQ(part.width(), 3);
+  ASSERT_EQ(part.height(), 2);
+  EXPECT_EQ(part.format(), PixelFormat::RGB8);
+  for (int y = 0; y < 2; ++y)
+    for (int x = 0; x < 3; ++x)
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(part.at(x, y, c), image.at(x + 1, y + 2, c));
+  EXPECT_EQ(sub_view(image, {0, 0, 5, 4}).at(4, 3, 2), image.at(4, 3, 2));
+  EXPECT_THROW(sub_view(image, {3, 0, 3, 1}), InputError);
+  EXPECT_THROW(sub_view(image, {0, 0, 0, 1}), InputError);
+  EXPECT_THROW(sub_view(image, {-1, 0, 2, 2}), InputError);
+}
+
 }  // namespace
 }  // namespace facegender
