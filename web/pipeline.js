@@ -264,13 +264,19 @@ export class Classifier {
    */
   classifyFaces(rgba, width, height, search = PHOTO_SEARCH) {
     return this.exclusive(async () => {
-      const { boxes, tensor, dims, timings } = this.fg.faceInputs(this.cascade, rgba, width, height,
-        search, this.spec.crop, this.spec.normalization);
-      const t0 = performance.now();
-      const probabilities = boxes.length > 0 ? await this.infer(tensor, dims) : [];
-      const inferMs = performance.now() - t0;
-      return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs });
+      const inputs = this.fg.faceInputs(this.cascade, rgba, width, height, search, this.spec.crop,
+        this.spec.normalization);
+      return this.classifyInputs(inputs);
     });
+  }
+
+  // The model on the core's faceInputs result; the result as classifyFaces
+  // describes it.
+  async classifyInputs({ boxes, tensor, dims, timings }) {
+    const t0 = performance.now();
+    const probabilities = boxes.length > 0 ? await this.infer(tensor, dims) : [];
+    const inferMs = performance.now() - t0;
+    return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs });
   }
 
   /**
@@ -287,12 +293,9 @@ export class Classifier {
         this.tracker = this.fg.FaceTracker.create(CAMERA_SEARCH, tracking);
         this.trackingKey = key;
       }
-      const { boxes, tensor, dims, timings, fullSearch } = this.tracker.faceInputs(this.cascade, rgba, width,
-        height, this.spec.crop, this.spec.normalization);
-      const t0 = performance.now();
-      const probabilities = boxes.length > 0 ? await this.infer(tensor, dims) : [];
-      const inferMs = performance.now() - t0;
-      return { ...this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs }), fullSearch };
+      const inputs = this.tracker.faceInputs(this.cascade, rgba, width, height, this.spec.crop,
+        this.spec.normalization);
+      return { ...(await this.classifyInputs(inputs)), fullSearch: inputs.fullSearch };
     });
   }
 
