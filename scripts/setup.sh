@@ -25,6 +25,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/debsrc.sh"
 SERVE_PACKAGES=(
   cmake g++ ninja-build pkg-config
   libopencv-dev opencv-data nlohmann-json3-dev libcli11-dev
+  libflatbuffers-dev  # reads MediaPipe's BlazeFace .tflite files at build time
   emscripten nodejs npm xz-utils
 )
 

@@ -1,0 +1,41 @@
+// The aligned face crop: from a face's keypoints, a square turned so the eyes
+// are level, centred and scaled by the eyes and the mouth so that it holds
+// the whole head (hair and ears), resampled bilinearly with a replicated
+// border. Fixed-point sampling, so native and WebAssembly give the same bytes.
+#pragma once
+
+#include "facegender/blazeface.hpp"
+#include "facegender/image.hpp"
+
+namespace facegender {
+
+// How the square is placed, in units of the eye-to-mouth distance d (from
+// the midpoint of the eyes to the mouth).
+struct AlignSpec {
+  double scale = 4.2;  // side of the square = scale * d
+  double shift = 0.2;  // centre = eye midpoint + shift * d towards the mouth
+  int size = 80;       // output side in pixels (the model's input)
+  friend bool operator==(const AlignSpec&, const AlignSpec&) = default;
+};
+
+// A square turned by the eye line: centre, side and unit axes, in pixels.
+struct CropSquare {
+  double cx = 0, cy = 0;    // centre
+  double side = 0;          // side length
+  double cos = 1, sin = 0;  // the square's x axis is (cos, sin); its y axis (-sin, cos)
+};
+
+// Throws InputError when the spec is out of range (scale outside (0, 20],
+// shift outside [-2, 2], size outside [8, 1024]) or the face's eyes coincide.
+CropSquare aligned_square(const FaceDetection& face, const AlignSpec& spec);
+
+// The pixels of `square` in `gray` as a size x size image: bilinear with
+// 8-bit weights, replicated border, the image shrunk by area averaging first
+// when the square is more than twice the output's size. Gray8 only; throws
+// InputError otherwise or for a non-positive side.
+Image warp_square(const ImageView& gray, const CropSquare& square, int size);
+
+// THE aligned crop: warp_square(gray, aligned_square(face, spec), spec.size).
+Image aligned_crop(const ImageView& gray, const FaceDetection& face, const AlignSpec& spec);
+
+}  // namespace facegender
