@@ -163,9 +163,9 @@ int main(int argc, char** argv) try {
   if (detectors.empty() || cascades.empty())
     throw std::runtime_error("--detectors and --cascades are required");
   const FaceFinder finder(
-      BlazeFace(Network::from_file(detectors + "/face_detection_short_range.fgnet"),
+      BlazeFace(InferenceNetwork::from_file(detectors + "/face_detection_short_range.fgnet"),
                 BlazeFaceModel::ShortRange),
-      BlazeFace(Network::from_file(detectors + "/face_detection_full_range.fgnet"),
+      BlazeFace(InferenceNetwork::from_file(detectors + "/face_detection_full_range.fgnet"),
                 BlazeFaceModel::FullRange));
   const Cascade haar = Cascade::from_file(cascades + "/haarcascade_frontalface_default.json");
   FaceSearch old_search;

@@ -164,7 +164,7 @@ std::vector<FaceDetection> weighted_nms(const std::vector<FaceDetection>& sorted
   return kept;
 }
 
-BlazeFace::BlazeFace(Network network, BlazeFaceModel model)
+BlazeFace::BlazeFace(InferenceNetwork network, BlazeFaceModel model)
     : network_(std::move(network)), model_(model), anchors_(blazeface_anchors(model)) {
   const ModelSpec spec = spec_of(model);
   input_size_ = spec.input_size;

@@ -37,7 +37,7 @@ struct Op {
 
 }  // namespace
 
-struct NetworkData {
+struct InferenceNetworkData {
   std::string source;
   std::vector<std::vector<int>> shapes;  // of every tensor
   std::vector<Op> ops;
@@ -89,7 +89,7 @@ Container read_container(std::span<const std::uint8_t> bytes, const std::string&
 // constant data are looked up in `constants`.
 class GraphBuilder {
  public:
-  GraphBuilder(const Container& c, NetworkData& net) : c_(c), net_(net) {}
+  GraphBuilder(const Container& c, InferenceNetworkData& net) : c_(c), net_(net) {}
 
   void build() {
     const json& h = c_.header;
@@ -163,7 +163,7 @@ class GraphBuilder {
     if (offset < 0 || static_cast<std::size_t>(offset) + n > c_.constants.size()) {
       fail(net_.source, "tensor " + std::to_string(i) + " has no constant data in range");
     }
-    const auto begin = c_.constants.begin() + offset;
+    const auto begin = c_.constants.begin() + static_cast<std::ptrdiff_t>(offset);
     return {begin, begin + static_cast<std::ptrdiff_t>(n)};
   }
 
@@ -322,11 +322,12 @@ class GraphBuilder {
   }
 
   const Container& c_;
-  NetworkData& net_;
+  InferenceNetworkData& net_;
   std::vector<bool> produced_;
 };
 
-void concat(const NetworkData& net, const Op& op, std::vector<std::vector<float>>& values) {
+void concat(const InferenceNetworkData& net, const Op& op,
+            std::vector<std::vector<float>>& values) {
   const auto& out_shape = net.shapes[op.output];
   std::size_t outer = 1;
   for (int d = 0; d < op.axis; ++d) outer *= out_shape[d];
@@ -344,7 +345,8 @@ Extent extent_of(const std::vector<int>& s) {
   return {s[1], s[2], s[3]};
 }
 
-void run_op(const NetworkData& net, const Op& op, std::vector<std::vector<float>>& values) {
+void run_op(const InferenceNetworkData& net, const Op& op,
+            std::vector<std::vector<float>>& values) {
   const float* in = values[op.inputs[0]].data();
   float* out = values[op.output].data();
   const auto& in_shape = net.shapes[op.inputs[0]];
@@ -380,21 +382,23 @@ void run_op(const NetworkData& net, const Op& op, std::vector<std::vector<float>
 
 }  // namespace
 
-Network::Network(std::shared_ptr<const NetworkData> data) : data_(std::move(data)) {}
+InferenceNetwork::InferenceNetwork(std::shared_ptr<const InferenceNetworkData> data)
+    : data_(std::move(data)) {}
 
-Network Network::from_bytes(std::span<const std::uint8_t> bytes, const std::string& source) {
+InferenceNetwork InferenceNetwork::from_bytes(std::span<const std::uint8_t> bytes,
+                                              const std::string& source) {
   const Container c = read_container(bytes, source);
-  auto net = std::make_shared<NetworkData>();
+  auto net = std::make_shared<InferenceNetworkData>();
   net->source = source;
   try {
     GraphBuilder(c, *net).build();
   } catch (const json::exception& e) {
     fail(source, std::string("malformed header: ") + e.what());
   }
-  return Network(std::move(net));
+  return InferenceNetwork(std::move(net));
 }
 
-Network Network::from_file(const std::string& path) {
+InferenceNetwork InferenceNetwork::from_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open the network file");
   const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in),
@@ -402,16 +406,16 @@ Network Network::from_file(const std::string& path) {
   return from_bytes(bytes, path);
 }
 
-const std::vector<int>& Network::input_shape() const {
+const std::vector<int>& InferenceNetwork::input_shape() const {
   return data_->shapes[data_->input];
 }
 
-std::int64_t Network::multiply_adds() const {
+std::int64_t InferenceNetwork::multiply_adds() const {
   return data_->multiply_adds;
 }
 
-std::vector<Tensor> Network::run(std::span<const float> input) const {
-  const NetworkData& net = *data_;
+std::vector<Tensor> InferenceNetwork::run(std::span<const float> input) const {
+  const InferenceNetworkData& net = *data_;
   const std::size_t n = element_count(input_shape());
   if (input.size() != n) {
     throw InputError(net.source + ": input has " + std::to_string(input.size()) +

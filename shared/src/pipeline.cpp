@@ -1,5 +1,6 @@
 #include "facegender/pipeline.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -69,6 +70,58 @@ FaceBatch prepare_faces(FaceTracker& tracker, const Cascade& faces, const ImageV
   const Image gray = to_gray(frame);
   std::vector<Box> boxes = tracker.update(faces, gray.view());
   return batch_of(gray.view(), std::move(boxes), geometry, normalization, start, Clock::now());
+}
+
+Box haar_like_box(const FaceDetection& face, int width, int height) {
+  const double side = 1.02 * face.width;
+  const double cx = face.x + face.width / 2.0;
+  const double cy = face.y + face.height / 2.0 - 0.04 * face.height;
+  const int s = std::max(1, static_cast<int>(std::floor(side + 0.5)));
+  const int x = static_cast<int>(std::floor(cx - s / 2.0 + 0.5));
+  const int y = static_cast<int>(std::floor(cy - s / 2.0 + 0.5));
+  const Box clipped = clip_box({x, y, s, s}, width, height);
+  if (clipped.width <= 0 || clipped.height <= 0) {
+    throw InputError("haar_like_box: the face lies outside the " + std::to_string(width) + "x" +
+                     std::to_string(height) + " image");
+  }
+  return {x, y, s, s};
+}
+
+Image face_input(const ImageView& gray, const FaceDetection& face, const CropSpec& spec) {
+  if (spec.kind == CropKind::Aligned) return aligned_crop(gray, face, spec.aligned);
+  validate(spec.box);
+  const Box box =
+      clip_box(haar_like_box(face, gray.width(), gray.height()), gray.width(), gray.height());
+  const Image crop = crop_face(gray, box, spec.box);
+  return center_crop(crop.view(), spec.box.input);
+}
+
+FaceBatch prepare_faces(const FaceFinder& finder, const ImageView& frame,
+                        const SceneSettings& scene, const CropSpec& crop,
+                        const Normalization& normalization) {
+  if (crop.kind == CropKind::Box) validate(crop.box);
+  const auto start = Clock::now();
+  FaceBatch batch;
+  batch.faces = finder.find(frame, scene);
+  const Image gray = to_gray(frame);
+  const auto found = Clock::now();
+  batch.input = crop.input();
+  const std::size_t plane =
+      static_cast<std::size_t>(batch.input) * static_cast<std::size_t>(batch.input);
+  batch.tensor.resize(batch.faces.size() * plane);
+  for (std::size_t i = 0; i < batch.faces.size(); ++i) {
+    const FaceDetection& face = batch.faces[i];
+    batch.boxes.push_back(crop.kind == CropKind::Box
+                              ? clip_box(haar_like_box(face, gray.width(), gray.height()),
+                                         gray.width(), gray.height())
+                              : to_box(face, gray.width(), gray.height()));
+    const Image input = face_input(gray.view(), face, crop);
+    to_tensor(input.view(), normalization,
+              std::span<float>(batch.tensor).subspan(i * plane, plane));
+  }
+  batch.detect_ms = milliseconds(found - start);
+  batch.prepare_ms = milliseconds(Clock::now() - found);
+  return batch;
 }
 
 }  // namespace facegender

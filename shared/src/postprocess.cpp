@@ -80,9 +80,17 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
   }
   try {
     const json crop = metadata_json(metadata, "crop");
-    spec.crop.margin = crop.at("margin").get<double>();
-    spec.crop.size = crop.at("size").get<int>();
-    spec.crop.input = crop.at("input").get<int>();
+    if (crop.value("kind", "box") == "aligned") {
+      spec.crop_spec.kind = CropKind::Aligned;
+      spec.crop_spec.aligned = {crop.at("scale").get<double>(), crop.at("shift").get<double>(),
+                                crop.at("size").get<int>()};
+      spec.crop = {0.0, spec.crop_spec.aligned.size, spec.crop_spec.aligned.size};
+    } else {
+      spec.crop.margin = crop.at("margin").get<double>();
+      spec.crop.size = crop.at("size").get<int>();
+      spec.crop.input = crop.at("input").get<int>();
+    }
+    spec.crop_spec.box = spec.crop;
     const json norm = metadata_json(metadata, "normalization");
     spec.normalization.mean = norm.at("mean").get<float>();
     spec.normalization.std = norm.at("std").get<float>();
@@ -93,6 +101,18 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
   if (spec.crop.size <= 0 || spec.crop.input <= 0 || spec.crop.input > spec.crop.size ||
       !(spec.crop.margin >= 0.0)) {
     throw InputError("model metadata: \"crop\" needs margin >= 0 and 0 < input <= size");
+  }
+  if (const auto it = metadata.find("detector"); it != metadata.end()) {
+    if (it->second != "haar" && it->second != "blazeface") {
+      throw InputError("model metadata: \"detector\" must be \"haar\" or \"blazeface\", not \"" +
+                       it->second + "\"");
+    }
+    spec.detector = it->second;
+  }
+  if (spec.crop_spec.kind == CropKind::Aligned) {
+    FaceDetection probe;
+    probe.keypoints[kLeftEye] = {1, 0};
+    aligned_square(probe, spec.crop_spec.aligned);  // throws InputError when out of range
   }
   if (!(spec.normalization.std > 0.0f))
     throw InputError("model metadata: normalisation std must be positive");

@@ -63,7 +63,7 @@ TEST(Letterbox, CentresTheScaledImageOnBlack) {
 TEST(Network, RejectsFilesThatAreNotNetworks) {
   const std::vector<std::uint8_t> junk{'n', 'o', 't', ' ', 'a', ' ', 'n', 'e', 't', 0, 0, 0};
   try {
-    Network::from_bytes(junk, "junk.fgnet");
+    InferenceNetwork::from_bytes(junk, "junk.fgnet");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("junk.fgnet"), std::string::npos);
@@ -74,17 +74,18 @@ TEST(Network, RejectsFilesThatAreNotNetworks) {
   const auto size = static_cast<std::uint32_t>(header.size());
   for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(size >> (8 * i)));
   bytes.insert(bytes.end(), header.begin(), header.end());
-  EXPECT_THROW(Network::from_bytes(bytes, "unknown-op.fgnet"), InputError);
+  EXPECT_THROW(InferenceNetwork::from_bytes(bytes, "unknown-op.fgnet"), InputError);
 }
 
 class Detectors : public ::testing::Test {
  protected:
   static FaceFinder finder() {
     const std::string dir = FACEGENDER_DETECTOR_DIR;
-    return FaceFinder(BlazeFace(Network::from_file(dir + "/face_detection_short_range.fgnet"),
-                                BlazeFaceModel::ShortRange),
-                      BlazeFace(Network::from_file(dir + "/face_detection_full_range.fgnet"),
-                                BlazeFaceModel::FullRange));
+    return FaceFinder(
+        BlazeFace(InferenceNetwork::from_file(dir + "/face_detection_short_range.fgnet"),
+                  BlazeFaceModel::ShortRange),
+        BlazeFace(InferenceNetwork::from_file(dir + "/face_detection_full_range.fgnet"),
+                  BlazeFaceModel::FullRange));
   }
   static cv::Mat photo(const std::string& name) {
     cv::Mat bgr =
@@ -99,8 +100,8 @@ TEST_F(Detectors, NetworksHaveBlazeFacesShapes) {
   EXPECT_EQ(f.short_range().input_size(), 128);
   EXPECT_EQ(f.full_range().input_size(), 192);
   EXPECT_EQ(f.short_range().multiply_adds(), 30760960);  // NOTES.md: 30.8 M
-  EXPECT_THROW(BlazeFace(Network::from_file(std::string(FACEGENDER_DETECTOR_DIR) +
-                                            "/face_detection_short_range.fgnet"),
+  EXPECT_THROW(BlazeFace(InferenceNetwork::from_file(std::string(FACEGENDER_DETECTOR_DIR) +
+                                                     "/face_detection_short_range.fgnet"),
                          BlazeFaceModel::FullRange),
                InputError);
 }

@@ -33,6 +33,8 @@ function throwsLike(f, name, message) {
 }
 
 const cascadeText = readFileSync(path.join(cascadeDir, 'haarcascade_frontalface_default.json'), 'utf8');
+// The detectors are built beside the cascades (build/native/{cascades,detectors}).
+const detectorDir = path.join(cascadeDir, '..', 'detectors');
 
 check('version', () => {
   assert.equal(typeof fg.coreVersion(), 'string');
@@ -163,6 +165,8 @@ check('postprocess', () => {
   const spec = {
     classNames: ['female', 'male'],
     crop: { margin: 0.25, size: 100, input: 80 },
+    cropSpec: { kind: 'box', margin: 0.25, size: 100, input: 80 },
+    detector: 'haar',
     normalization: { mean: 0.5, std: 0.25 },
   };
   const strings = { class_names: '["female","male"]', crop: '{"margin":0.25,"size":100,"input":80}',
@@ -172,6 +176,30 @@ check('postprocess', () => {
   // Already parsed values are accepted too.
   assert.deepEqual(fg.parseModelSpec({ class_names: ['female', 'male'], crop: spec.crop,
                                        normalization: spec.normalization }), spec);
+});
+
+check('FaceFinder: scenes, checked arguments, errors name the problem', () => {
+  const finder = fg.FaceFinder.fromBytes(new Uint8Array(readFileSync(`${detectorDir}/face_detection_short_range.fgnet`)),
+    new Uint8Array(readFileSync(`${detectorDir}/face_detection_full_range.fgnet`)));
+  try {
+    assert.equal(fg.scenePreset('webcam').fullRange, false);
+    assert.equal(fg.scenePreset('chip').maxFaces, 1);
+    throwsLike(() => fg.scenePreset('selfie'), 'InputError', /unknown scene 'selfie'/);
+    const gray = new Uint8Array(64 * 48).fill(128);
+    assert.deepEqual(finder.find(gray, 64, 48, 'gray', 'photo'), []);
+    assert.deepEqual(finder.find(gray, 64, 48, 'gray', { scene: 'webcam', shortMinScore: 0.9 }), []);
+    throwsLike(() => finder.find(gray, 64, 48, 'gray', { shortMinScore: 2 }), 'InputError', /scores in \(0, 1\)/);
+    throwsLike(() => finder.faceInputs(gray, 64, 48, 'photo', null, null), 'InputError', /smaller than the 64x48 RGBA8 image/);
+    const empty = finder.faceInputs(new Uint8Array(64 * 48 * 4), 64, 48, 'photo', { kind: 'aligned' }, null);
+    assert.equal(empty.input, 80);
+    assert.equal(empty.tensor.length, 0);
+    assert.throws(() => finder.faceInputs(new Uint8Array(64 * 48 * 4), 64, 48, 'photo', { kind: 'oval' }, null),
+      /crop.kind must be "box" or "aligned"/);
+    throwsLike(() => fg.FaceFinder.fromBytes(new Uint8Array(16), new Uint8Array(16)), 'InputError',
+      /face_detection_short_range.fgnet: not a facegender network file/);
+  } finally {
+    finder.delete();
+  }
 });
 
 check('failing calls leak nothing (wasm heap, emval handles)', () => {

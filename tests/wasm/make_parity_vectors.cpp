@@ -2,7 +2,7 @@
 // native core returns for them, for parity.mjs to replay through the embind
 // API of the WASM build (which must return the very same bytes and boxes).
 //
-//   make_parity_vectors OUT_DIR CASCADE_DIR PHOTO_DIR
+//   make_parity_vectors OUT_DIR CASCADE_DIR PHOTO_DIR DETECTOR_DIR
 //
 // OUT_DIR/manifest.json lists the cascades, the input images (raw files in
 // OUT_DIR/images/) and the vectors: {id, op, arguments..., expect}, where
@@ -31,9 +31,13 @@
 #include <string>
 #include <vector>
 
+#include "facegender/align.hpp"
+#include "facegender/blazeface.hpp"
 #include "facegender/detect.hpp"
+#include "facegender/face_finder.hpp"
 #include "facegender/image.hpp"
 #include "facegender/pipeline.hpp"
+#include "facegender/pose.hpp"
 #include "facegender/postprocess.hpp"
 #include "facegender/preprocess.hpp"
 #include "facegender/track.hpp"
@@ -136,6 +140,10 @@ class Vectors {
 
   void cascade(const std::string& name, const fs::path& path) {
     manifest_["cascades"][name] = path.string();
+  }
+
+  void detectors(const std::string& short_range, const std::string& full_range) {
+    manifest_["detectors"] = {{"shortRange", short_range}, {"fullRange", full_range}};
   }
 
   // Registers an input image once; returns its name.
@@ -514,6 +522,94 @@ void track_faces_op(Vectors& v, const Cascades& cascades, const Input& rgba,
         });
 }
 
+// ---- BlazeFace -----------------------------------------------------------------
+
+json point_json(const fg::Point& p) {
+  return {{"x", static_cast<double>(p.x)}, {"y", static_cast<double>(p.y)}};
+}
+
+json detection_json(const fg::FaceDetection& f) {
+  json points = json::array();
+  for (const fg::Point& p : f.keypoints) points.push_back(point_json(p));
+  return {{"x", static_cast<double>(f.x)},         {"y", static_cast<double>(f.y)},
+          {"width", static_cast<double>(f.width)}, {"height", static_cast<double>(f.height)},
+          {"score", static_cast<double>(f.score)}, {"keypoints", points}};
+}
+
+json detections_json(const std::vector<fg::FaceDetection>& faces) {
+  json a = json::array();
+  for (const auto& f : faces) a.push_back(detection_json(f));
+  return a;
+}
+
+json align_json(const fg::AlignSpec& a) {
+  return {{"kind", "aligned"}, {"scale", a.scale}, {"shift", a.shift}, {"size", a.size}};
+}
+
+json box_crop_json(const fg::CropGeometry& g) {
+  json j = geometry_json(g);
+  j["kind"] = "box";
+  return j;
+}
+
+// The detector on a picture in every scene; the aligned crops and poses of
+// the faces it finds, and the whole per-frame path with both crops.
+std::vector<fg::FaceDetection> blazeface_ops(Vectors& v, const fg::FaceFinder& finder,
+                                             const Input& rgba, const Input& gray) {
+  const std::string& name = v.image(rgba);
+  std::vector<fg::FaceDetection> faces;
+  for (const char* scene : {"photo", "webcam", "chip"}) {
+    v.add({{"op", "finderFind"}, {"image", name}, {"scene", scene}}, [&] {
+      auto found = finder.find(rgba.view(), fg::scene_settings(fg::parse_scene(scene)));
+      if (std::string(scene) == "photo") faces = found;
+      return json{{"faces", detections_json(found)}};
+    });
+  }
+  v.add({{"op", "letterboxInput"},
+         {"image", name},
+         {"region", box_json({0, 0, rgba.width, rgba.height})},
+         {"size", 128}},
+        [&] {
+          return json{{"tensor", v.f32(fg::letterbox_input(rgba.view(),
+                                                           {0, 0, rgba.width, rgba.height}, 128))}};
+        });
+  const std::string& gray_name = v.image(gray);
+  for (std::size_t i = 0; i < std::min<std::size_t>(faces.size(), 3); ++i) {
+    const fg::FaceDetection face = faces[i];
+    v.add({{"op", "alignedCrop"},
+           {"image", gray_name},
+           {"face", detection_json(face)},
+           {"spec", align_json({})}},
+          [&, face] {
+            return json{{"pixels", v.u8(fg::aligned_crop(gray.view(), face, {}).pixels())}};
+          });
+    v.add({{"op", "estimatePose"}, {"face", detection_json(face)}}, [&, face] {
+      const fg::HeadPose p = fg::estimate_pose(face);
+      return json{{"yaw", p.yaw}, {"pitch", p.pitch}, {"roll", p.roll}};
+    });
+  }
+  const fg::CropGeometry box{0.2, 100, 80};
+  for (const json& crop : {box_crop_json(box), align_json({})}) {
+    fg::CropSpec spec;
+    if (crop["kind"] == "aligned") spec.kind = fg::CropKind::Aligned;
+    spec.box = box;
+    v.add({{"op", "finderFaceInputs"},
+           {"image", name},
+           {"scene", "photo"},
+           {"crop", crop},
+           {"normalization", normalization_json({0.5f, 0.5f})}},
+          [&, spec] {
+            const fg::FaceBatch batch = fg::prepare_faces(
+                finder, rgba.view(), fg::scene_settings(fg::Scene::Photo), spec, {0.5f, 0.5f});
+            return json{{"boxes", boxes_json(batch.boxes)},
+                        {"faces", detections_json(batch.faces)},
+                        {"input", batch.input},
+                        {"tensor", v.f32(batch.tensor)}};
+          });
+  }
+  return faces;
+}
+
 void postprocess_ops(Vectors& v) {
   std::mt19937 rng(20240601u);
   auto uniform = [&rng](float lo, float hi) {
@@ -600,12 +696,28 @@ void postprocess_ops(Vectors& v) {
        {"crop", R"({"margin":0.2,"size":64,"input":80})"},
        {"normalization", norm_ok}},
       {{"class_names", names_ok}, {"crop", crop_ok}, {"normalization", R"({"mean":0,"std":0})"}},
+      {{"class_names", names_ok},
+       {"crop", R"({"kind":"aligned","scale":4.2,"shift":0.2,"size":80})"},
+       {"detector", "blazeface"},
+       {"normalization", norm_ok}},
+      {{"class_names", names_ok},
+       {"crop", crop_ok},
+       {"detector", "yolo"},
+       {"normalization", norm_ok}},
+      {{"class_names", names_ok},
+       {"crop", R"({"kind":"aligned","scale":40,"shift":0.2,"size":80})"},
+       {"normalization", norm_ok}},
   };
   for (const auto& md : metadata) {
     v.add({{"op", "parseModelSpec"}, {"metadata", md}}, [&] {
       const fg::ModelSpec spec = fg::parse_model_spec(md);
+      const json crop_spec = spec.crop_spec.kind == fg::CropKind::Aligned
+                                 ? align_json(spec.crop_spec.aligned)
+                                 : box_crop_json(spec.crop_spec.box);
       return json{{"classNames", spec.class_names},
                   {"crop", geometry_json(spec.crop)},
+                  {"cropSpec", crop_spec},
+                  {"detector", spec.detector},
                   {"normalization", normalization_json(spec.normalization)}};
     });
   }
@@ -681,8 +793,18 @@ void invalid_input_ops(Vectors& v, const Cascades& cascades) {
   }
 }
 
-int run(const fs::path& out_dir, const fs::path& cascade_dir, const fs::path& photo_dir) {
+int run(const fs::path& out_dir, const fs::path& cascade_dir, const fs::path& photo_dir,
+        const fs::path& detector_dir) {
   Vectors v(out_dir);
+  v.detectors((detector_dir / "face_detection_short_range.fgnet").string(),
+              (detector_dir / "face_detection_full_range.fgnet").string());
+  const fg::FaceFinder finder(
+      fg::BlazeFace(fg::InferenceNetwork::from_file(
+                        (detector_dir / "face_detection_short_range.fgnet").string()),
+                    fg::BlazeFaceModel::ShortRange),
+      fg::BlazeFace(fg::InferenceNetwork::from_file(
+                        (detector_dir / "face_detection_full_range.fgnet").string()),
+                    fg::BlazeFaceModel::FullRange));
 
   // Cascades, under short names.
   const std::vector<std::pair<std::string, std::string>> cascade_files = {
@@ -799,6 +921,21 @@ int run(const fs::path& out_dir, const fs::path& cascade_dir, const fs::path& ph
 
     // The per-frame browser call.
     face_inputs_op(v, cascades, "frontalface_default", p.rgba, quick, {0.2, 100, 80}, {0.5f, 0.5f});
+    const std::vector<fg::FaceDetection> detected = blazeface_ops(v, finder, p.rgba, p.gray);
+    // A tight crop of the best face: the padded retry and the chip preset.
+    if (!detected.empty()) {
+      const fg::Box b = fg::to_box(detected.front(), p.gray.width, p.gray.height);
+      Input chip;
+      chip.name = "chip-" + p.name;
+      chip.width = b.width;
+      chip.height = b.height;
+      chip.format = fg::PixelFormat::RGBA8;
+      for (int y = 0; y < b.height; ++y) {
+        const auto row = p.rgba.bytes.begin() + ((y + b.y) * p.rgba.width + b.x) * 4;
+        chip.bytes.insert(chip.bytes.end(), row, row + b.width * 4);
+      }
+      blazeface_ops(v, finder, chip, from_image("gray-" + chip.name, fg::to_gray(chip.view())));
+    }
     if (photo_index % 2 == 0) {
       face_inputs_op(v, cascades, "frontalface_alt2", p.rgba, careful, {0.37, 57, 41},
                      {0.485f, 0.229f});
@@ -818,12 +955,12 @@ int run(const fs::path& out_dir, const fs::path& cascade_dir, const fs::path& ph
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: make_parity_vectors OUT_DIR CASCADE_DIR PHOTO_DIR\n";
+  if (argc != 5) {
+    std::cerr << "usage: make_parity_vectors OUT_DIR CASCADE_DIR PHOTO_DIR DETECTOR_DIR\n";
     return 2;
   }
   try {
-    return run(argv[1], argv[2], argv[3]);
+    return run(argv[1], argv[2], argv[3], argv[4]);
   } catch (const std::exception& e) {
     std::cerr << "make_parity_vectors: " << e.what() << "\n";
     return 1;

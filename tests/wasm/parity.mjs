@@ -70,6 +70,9 @@ for (const [name, file] of Object.entries(manifest.cascades)) {
   cascades[name] = fg.Cascade.fromJson(readFileSync(file, 'utf8'), file);
 }
 
+const d = manifest.detectors;
+const finder = fg.FaceFinder.fromBytes(new Uint8Array(readFileSync(d.shortRange)), new Uint8Array(readFileSync(d.fullRange)));
+
 function cascadeInfo(c) {
   return { windowWidth: c.windowWidth, windowHeight: c.windowHeight, stageCount: c.stageCount };
 }
@@ -148,6 +151,27 @@ const ops = {
     } finally {
       tracker.delete();
     }
+  },
+  finderFind(v) {
+    const img = image(v.image);
+    return { faces: finder.find(img.pixels, img.width, img.height, img.format, v.scene) };
+  },
+  letterboxInput(v) {
+    const img = image(v.image);
+    return { tensor: fg.letterboxInput(img.pixels, img.width, img.height, img.format, v.region, v.size) };
+  },
+  alignedCrop(v) {
+    const img = grayImage(v.image);
+    return { pixels: fg.alignedCrop(img.pixels, img.width, img.height, v.face, v.spec) };
+  },
+  estimatePose(v) {
+    return fg.estimatePose(v.face);
+  },
+  finderFaceInputs(v) {
+    const img = image(v.image);
+    const { boxes, faces, input, tensor } = finder.faceInputs(img.pixels, img.width, img.height, v.scene, v.crop,
+      v.normalization);
+    return { boxes, faces, input, tensor };
   },
   softmax(v) {
     return { probabilities: fg.softmax(readData(v.logits)) };

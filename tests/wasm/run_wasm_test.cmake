@@ -30,7 +30,7 @@ if(NOT NODE)
 endif()
 
 if(MAKE_VECTORS)
-  execute_process(COMMAND ${MAKE_VECTORS} ${VECTORS_DIR} ${CASCADE_DIR} ${PHOTO_DIR} RESULT_VARIABLE rc)
+  execute_process(COMMAND ${MAKE_VECTORS} ${VECTORS_DIR} ${CASCADE_DIR} ${PHOTO_DIR} ${DETECTOR_DIR} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "wasm test: make_parity_vectors failed (${rc})")
   endif()

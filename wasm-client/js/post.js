@@ -24,7 +24,8 @@ addOnPostRun(function () {
     };
   }
   ['toGray', 'resize', 'resizeArea', 'resizeBilinear', 'squareCrop', 'cropFace', 'centerCrop', 'toTensor',
-   'findFaces', 'estimateRoll', 'faceInputs', 'softmax', 'formatLabel', 'predict', 'parseModelSpec'
+   'findFaces', 'estimateRoll', 'faceInputs', 'softmax', 'formatLabel', 'predict', 'parseModelSpec',
+   'scenePreset', 'letterboxInput', 'alignedCrop', 'estimatePose'
   ].forEach(function (name) {
     Module[name] = throwing(name, Module[name]);
   });
@@ -36,4 +37,9 @@ addOnPostRun(function () {
   var FaceTracker = Module['FaceTracker'];
   FaceTracker['create'] = throwing('FaceTracker.create', FaceTracker['create']);
   FaceTracker.prototype['faceInputs'] = throwing('FaceTracker.faceInputs', FaceTracker.prototype['faceInputs']);
+  var FaceFinder = Module['FaceFinder'];
+  FaceFinder['fromBytes'] = throwing('FaceFinder.fromBytes', FaceFinder['fromBytes']);
+  ['find', 'faceInputs'].forEach(function (name) {
+    FaceFinder.prototype[name] = throwing('FaceFinder.' + name, FaceFinder.prototype[name]);
+  });
 });

@@ -29,9 +29,13 @@
 #include <utility>
 #include <vector>
 
+#include "facegender/align.hpp"
+#include "facegender/blazeface.hpp"
 #include "facegender/detect.hpp"
+#include "facegender/face_finder.hpp"
 #include "facegender/image.hpp"
 #include "facegender/pipeline.hpp"
+#include "facegender/pose.hpp"
 #include "facegender/postprocess.hpp"
 #include "facegender/preprocess.hpp"
 #include "facegender/track.hpp"
@@ -452,6 +456,8 @@ val predict(val probabilities, val class_names) {
   });
 }
 
+val crop_spec_out(const fg::CropSpec& c);  // below, with the BlazeFace API
+
 // metadata: the ONNX metadata_props as a plain object (or a Map) of strings.
 // Values that are not strings (already parsed JSON) go through JSON.stringify.
 val parse_model_spec(val metadata) {
@@ -486,8 +492,214 @@ val parse_model_spec(val metadata) {
     val result = val::object();
     result.set("classNames", strings_out(spec.class_names));
     result.set("crop", crop);
+    result.set("cropSpec", crop_spec_out(spec.crop_spec));
+    result.set("detector", spec.detector);
     result.set("normalization", norm);
     return result;
+  });
+}
+
+// ---- BlazeFace ---------------------------------------------------------------
+
+val point_out(const fg::Point& p) {
+  val o = val::object();
+  o.set("x", p.x);
+  o.set("y", p.y);
+  return o;
+}
+
+val detection_out(const fg::FaceDetection& f) {
+  val o = val::object();
+  o.set("x", f.x);
+  o.set("y", f.y);
+  o.set("width", f.width);
+  o.set("height", f.height);
+  o.set("score", f.score);
+  val points = val::array();
+  for (std::size_t k = 0; k < f.keypoints.size(); ++k) points.set(k, point_out(f.keypoints[k]));
+  o.set("keypoints", points);
+  return o;
+}
+
+val detections_out(const std::vector<fg::FaceDetection>& faces) {
+  val a = val::array();
+  for (std::size_t i = 0; i < faces.size(); ++i) a.set(i, detection_out(faces[i]));
+  return a;
+}
+
+float float_field(const val& obj, const char* key, const std::string& owner) {
+  return static_cast<float>(number_arg(obj[key], owner + "." + key));
+}
+
+fg::FaceDetection detection_arg(const val& v, const std::string& name) {
+  if (!is_object(v))
+    throw ArgumentTypeError(name + " must be a face {x, y, width, height, score, keypoints}");
+  fg::FaceDetection f;
+  f.x = float_field(v, "x", name);
+  f.y = float_field(v, "y", name);
+  f.width = float_field(v, "width", name);
+  f.height = float_field(v, "height", name);
+  if (!v["score"].isUndefined()) f.score = float_field(v, "score", name);
+  const val points = v["keypoints"];
+  if (!points.isArray() || points["length"].as<std::size_t>() != f.keypoints.size())
+    throw ArgumentTypeError(name + ".keypoints must be an Array of 6 points {x, y}");
+  for (std::size_t k = 0; k < f.keypoints.size(); ++k) {
+    const std::string owner = name + ".keypoints[" + std::to_string(k) + "]";
+    if (!is_object(points[k])) throw ArgumentTypeError(owner + " must be a point {x, y}");
+    f.keypoints[k] = {float_field(points[k], "x", owner), float_field(points[k], "y", owner)};
+  }
+  return f;
+}
+
+val scene_out(const fg::SceneSettings& s) {
+  val o = val::object();
+  o.set("shortRange", s.short_range);
+  o.set("fullRange", s.full_range);
+  o.set("shortMinScore", s.short_min_score);
+  o.set("fullMinScore", s.full_min_score);
+  o.set("padFraction", s.pad_fraction);
+  o.set("retryPadFraction", s.retry_pad_fraction);
+  o.set("retryMinScore", s.retry_min_score);
+  o.set("maxFaces", s.max_faces);
+  o.set("overlapIou", s.overlap_iou);
+  o.set("insideFraction", s.inside_fraction);
+  return o;
+}
+
+// A scene: its name ("photo", "webcam", "chip"), or an object that starts
+// from the photo preset (or the preset named by its "scene" field).
+fg::SceneSettings scene_arg(const val& v) {
+  if (v.typeOf().as<std::string>() == "string")
+    return fg::scene_settings(fg::parse_scene(v.as<std::string>()));
+  if (!options_arg(v, "scene")) return fg::scene_settings(fg::Scene::Photo);
+  fg::SceneSettings s = fg::scene_settings(
+      v["scene"].isUndefined() ? fg::Scene::Photo
+                               : fg::parse_scene(string_arg(v["scene"], "scene.scene")));
+  auto flag = [&](const char* key, bool& out) {
+    if (!v[key].isUndefined()) out = v[key].as<bool>();
+  };
+  flag("shortRange", s.short_range);
+  flag("fullRange", s.full_range);
+  read_field(v, "shortMinScore", "scene", s.short_min_score);
+  read_field(v, "fullMinScore", "scene", s.full_min_score);
+  read_field(v, "padFraction", "scene", s.pad_fraction);
+  read_field(v, "retryPadFraction", "scene", s.retry_pad_fraction);
+  read_field(v, "retryMinScore", "scene", s.retry_min_score);
+  read_field(v, "maxFaces", "scene", s.max_faces);
+  read_field(v, "overlapIou", "scene", s.overlap_iou);
+  read_field(v, "insideFraction", "scene", s.inside_fraction);
+  return s;
+}
+
+fg::AlignSpec align_spec_arg(const val& v) {
+  fg::AlignSpec a;
+  if (options_arg(v, "align")) {
+    read_field(v, "scale", "align", a.scale);
+    read_field(v, "shift", "align", a.shift);
+    read_field(v, "size", "align", a.size);
+  }
+  return a;
+}
+
+// {kind: "box", margin, size, input} or {kind: "aligned", scale, shift, size}.
+fg::CropSpec crop_spec_arg(const val& v) {
+  fg::CropSpec c;
+  if (!options_arg(v, "crop")) return c;
+  const std::string kind = v["kind"].isUndefined() ? "box" : string_arg(v["kind"], "crop.kind");
+  if (kind == "aligned") {
+    c.kind = fg::CropKind::Aligned;
+    c.aligned = align_spec_arg(v);
+  } else if (kind == "box") {
+    c.box = geometry_arg(v);
+  } else {
+    throw ArgumentTypeError("crop.kind must be \"box\" or \"aligned\", got \"" + kind + "\"");
+  }
+  return c;
+}
+
+val crop_spec_out(const fg::CropSpec& c) {
+  val o = val::object();
+  if (c.kind == fg::CropKind::Aligned) {
+    o.set("kind", "aligned");
+    o.set("scale", c.aligned.scale);
+    o.set("shift", c.aligned.shift);
+    o.set("size", c.aligned.size);
+  } else {
+    o.set("kind", "box");
+    o.set("margin", c.box.margin);
+    o.set("size", c.box.size);
+    o.set("input", c.box.input);
+  }
+  return o;
+}
+
+val finder_from_bytes(val short_range, val full_range) {
+  return guarded([&] {
+    return val(fg::FaceFinder(
+        fg::BlazeFace(fg::InferenceNetwork::from_bytes(bytes_arg(short_range, "shortRange"),
+                                                       "face_detection_short_range.fgnet"),
+                      fg::BlazeFaceModel::ShortRange),
+        fg::BlazeFace(fg::InferenceNetwork::from_bytes(bytes_arg(full_range, "fullRange"),
+                                                       "face_detection_full_range.fgnet"),
+                      fg::BlazeFaceModel::FullRange)));
+  });
+}
+
+val finder_find(const fg::FaceFinder& finder, val pixels, val width, val height, val format,
+                val scene) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(pixels, width, height, format_arg(format), "pixels");
+    return detections_out(finder.find(px.view, scene_arg(scene)));
+  });
+}
+
+// The whole path for a photo or webcam frame with BlazeFace (prepare_faces).
+val finder_face_inputs(const fg::FaceFinder& finder, val rgba, val width, val height, val scene,
+                       val crop, val normalization) {
+  return guarded([&] {
+    const fg::CropSpec c = crop_spec_arg(crop);
+    const fg::Normalization n = normalization_arg(normalization);
+    const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
+    const fg::FaceBatch batch = fg::prepare_faces(finder, px.view, scene_arg(scene), c, n);
+    val result = val::object();
+    result.set("boxes", boxes_out(batch.boxes));
+    result.set("faces", detections_out(batch.faces));
+    result.set("tensor", float32_array(batch.tensor));
+    result.set("input", batch.input);
+    result.set("detectMs", batch.detect_ms);
+    result.set("prepareMs", batch.prepare_ms);
+    return result;
+  });
+}
+
+val scene_preset(val name) {
+  return guarded(
+      [&] { return scene_out(fg::scene_settings(fg::parse_scene(string_arg(name, "name")))); });
+}
+
+val letterbox_input(val pixels, val width, val height, val format, val region, val size) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(pixels, width, height, format_arg(format), "pixels");
+    return float32_array(
+        fg::letterbox_input(px.view, box_arg(region, "region"), int_arg(size, "size")));
+  });
+}
+
+val aligned_crop(val gray, val width, val height, val face, val spec) {
+  return guarded([&] {
+    const Pixels px = pixels_arg(gray, width, height, fg::PixelFormat::Gray8, "gray");
+    return image_out(fg::aligned_crop(px.view, detection_arg(face, "face"), align_spec_arg(spec)));
+  });
+}
+
+val estimate_pose(val face) {
+  return guarded([&] {
+    const fg::HeadPose p = fg::estimate_pose(detection_arg(face, "face"));
+    val o = val::object();
+    o.set("yaw", p.yaw);
+    o.set("pitch", p.pitch);
+    o.set("roll", p.roll);
+    return o;
   });
 }
 
@@ -534,4 +746,13 @@ EMSCRIPTEN_BINDINGS(facegender) {
   function("formatLabel", &format_label);
   function("predict", &predict);
   function("parseModelSpec", &parse_model_spec);
+
+  class_<fg::FaceFinder>("FaceFinder")
+      .class_function("fromBytes", &finder_from_bytes)
+      .function("find", &finder_find)
+      .function("faceInputs", &finder_face_inputs);
+  function("scenePreset", &scene_preset);
+  function("letterboxInput", &letterbox_input);
+  function("alignedCrop", &aligned_crop);
+  function("estimatePose", &estimate_pose);
 }

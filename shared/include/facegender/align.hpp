@@ -6,6 +6,7 @@
 
 #include "facegender/blazeface.hpp"
 #include "facegender/image.hpp"
+#include "facegender/preprocess.hpp"
 
 namespace facegender {
 
@@ -37,5 +38,18 @@ Image warp_square(const ImageView& gray, const CropSquare& square, int size);
 
 // THE aligned crop: warp_square(gray, aligned_square(face, spec), spec.size).
 Image aligned_crop(const ImageView& gray, const FaceDetection& face, const AlignSpec& spec);
+
+// How a model's input is cut from a face.
+enum class CropKind {
+  Box,      // THE face crop around a square box (the models trained on Haar boxes)
+  Aligned,  // the aligned crop from the keypoints (facegender/align.hpp)
+};
+
+struct CropSpec {
+  CropKind kind = CropKind::Box;
+  CropGeometry box;   // kind Box
+  AlignSpec aligned;  // kind Aligned
+  int input() const { return kind == CropKind::Box ? box.input : aligned.size; }
+};
 
 }  // namespace facegender

@@ -42,7 +42,7 @@ class BlazeFace {
  public:
   // Throws InputError when `network`'s input or outputs do not have the
   // shapes of `model` (a short-range file given as full range, say).
-  BlazeFace(Network network, BlazeFaceModel model);
+  BlazeFace(InferenceNetwork network, BlazeFaceModel model);
 
   BlazeFaceModel model() const { return model_; }
   int input_size() const { return input_size_; }
@@ -58,7 +58,7 @@ class BlazeFace {
   std::vector<FaceDetection> detect(const ImageView& image, const BlazeFaceParams& params) const;
 
  private:
-  Network network_;
+  InferenceNetwork network_;
   BlazeFaceModel model_;
   int input_size_;
   std::vector<Point> anchors_;  // centres in [0, 1]; anchors have unit size

@@ -24,16 +24,17 @@ struct Tensor {
   std::vector<float> data;
 };
 
-struct NetworkData;
+struct InferenceNetworkData;
 
-class Network {
+class InferenceNetwork {
  public:
   // Throws InputError naming `source` when the bytes are not a valid .fgnet
   // (bad magic, truncated, malformed header, an unknown operator, shapes that
   // do not fit the operators, constants out of range).
-  static Network from_bytes(std::span<const std::uint8_t> bytes, const std::string& source);
+  static InferenceNetwork from_bytes(std::span<const std::uint8_t> bytes,
+                                     const std::string& source);
   // Reads the file at `path`; throws InputError naming it when unreadable.
-  static Network from_file(const std::string& path);
+  static InferenceNetwork from_file(const std::string& path);
 
   // The input's shape, e.g. {1, 128, 128, 3}.
   const std::vector<int>& input_shape() const;
@@ -47,8 +48,8 @@ class Network {
   std::int64_t multiply_adds() const;
 
  private:
-  explicit Network(std::shared_ptr<const NetworkData> data);
-  std::shared_ptr<const NetworkData> data_;
+  explicit InferenceNetwork(std::shared_ptr<const InferenceNetworkData> data);
+  std::shared_ptr<const InferenceNetworkData> data_;
 };
 
 }  // namespace facegender

@@ -4,16 +4,19 @@
 
 #include <vector>
 
+#include "facegender/align.hpp"
 #include "facegender/detect.hpp"
+#include "facegender/face_finder.hpp"
 #include "facegender/preprocess.hpp"
 #include "facegender/track.hpp"
 
 namespace facegender {
 
 struct FaceBatch {
-  std::vector<Box> boxes;     // in the frame's pixels, largest first
-  std::vector<float> tensor;  // boxes.size() x 1 x input x input, NCHW
-  int input = 0;              // side of each model input
+  std::vector<Box> boxes;  // in the frame's pixels; Haar: largest first, BlazeFace: best first
+  std::vector<FaceDetection> faces;  // BlazeFace only: box, keypoints and score per face
+  std::vector<float> tensor;         // boxes.size() x 1 x input x input, NCHW
+  int input = 0;                     // side of each model input
   // Wall time of the two stages, measured here because the browser crosses
   // into the core once per frame and cannot time them from outside.
   double detect_ms = 0;   // gray conversion + face search
@@ -33,5 +36,21 @@ FaceBatch prepare_faces(const Cascade& faces, const ImageView& frame, const Face
 // (a full search only every few frames); crops and tensors as above.
 FaceBatch prepare_faces(FaceTracker& tracker, const Cascade& faces, const ImageView& frame,
                         const CropGeometry& geometry, const Normalization& normalization);
+
+// The box a Box-crop model expects, from a BlazeFace detection: the square
+// the Haar cascade puts on the same face. Fitted on the 391 UTKFace val
+// chips where both found one face: the same centre but 4% of the height
+// higher, a side 1.02 times the width (medians; docs/ARCHITECTURE.md).
+Box haar_like_box(const FaceDetection& face, int width, int height);
+
+// One face's model input (spec.input() squared, Gray8) from a Gray8 frame.
+// Throws InputError for a bad spec.
+Image face_input(const ImageView& gray, const FaceDetection& face, const CropSpec& spec);
+
+// frame (any format) -> FaceFinder (BlazeFace, the scene's settings) ->
+// gray -> face_input -> to_tensor, batched; faces best first.
+FaceBatch prepare_faces(const FaceFinder& finder, const ImageView& frame,
+                        const SceneSettings& scene, const CropSpec& crop,
+                        const Normalization& normalization);
 
 }  // namespace facegender

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "facegender/align.hpp"
 #include "facegender/preprocess.hpp"
 
 namespace facegender {
@@ -33,8 +34,14 @@ Prediction predict(std::span<const float> probabilities,
 // What the core needs to know about a model, from its ONNX metadata_props.
 struct ModelSpec {
   std::vector<std::string> class_names;  // "class_names": JSON array of strings
-  CropGeometry crop;                     // "crop": {"margin":0.2,"size":100,"input":80}
-  Normalization normalization;           // "normalization": {"mean":0,"std":1}
+  // "crop": {"margin":0.2,"size":100,"input":80} (a box crop), or
+  // {"kind":"aligned","scale":4.2,"shift":0.2,"size":80} (the aligned crop).
+  CropGeometry crop;  // the box crop's geometry (kind Box)
+  CropSpec crop_spec;
+  // "detector": what found the faces the model was trained on: "haar" (the
+  // default: models made before BlazeFace) or "blazeface".
+  std::string detector = "haar";
+  Normalization normalization;  // "normalization": {"mean":0,"std":1}
 };
 
 // Throws InputError naming the key when one is missing or malformed.
