@@ -34,7 +34,9 @@ cv::Mat decode_bgr(std::span<const std::uint8_t> bytes, ImageFormat format) {
 
 }  // namespace
 
-Image decode_gray(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels) {
+namespace {
+
+cv::Mat decode_checked(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels) {
   const ImageHeader header = probe_image(bytes, max_pixels);
   const cv::Mat bgr = decode_bgr(bytes, header.format);
   // The decoder's real size, in case a header under-stated it.
@@ -43,6 +45,28 @@ Image decode_gray(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels)
                                                std::to_string(bgr.total()) +
                                                " pixels, over --max-pixels");
   }
+  return bgr;
+}
+
+}  // namespace
+
+Image decode_rgb(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels) {
+  const cv::Mat bgr = decode_checked(bytes, max_pixels);
+  Image rgb(bgr.cols, bgr.rows, PixelFormat::RGB8);
+  for (int y = 0; y < bgr.rows; ++y) {
+    const std::uint8_t* in = bgr.ptr<std::uint8_t>(y);
+    std::uint8_t* out = rgb.row(y);
+    for (int x = 0; x < bgr.cols; ++x) {
+      out[3 * x] = in[3 * x + 2];
+      out[3 * x + 1] = in[3 * x + 1];
+      out[3 * x + 2] = in[3 * x];
+    }
+  }
+  return rgb;
+}
+
+Image decode_gray(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels) {
+  const cv::Mat bgr = decode_checked(bytes, max_pixels);
   const std::size_t bytes_in_view = bgr.step[0] * static_cast<std::size_t>(bgr.rows);
   const ImageView view(std::span<const std::uint8_t>(bgr.data, bytes_in_view), bgr.cols, bgr.rows,
                        PixelFormat::BGR8, bgr.step[0]);

@@ -16,4 +16,7 @@ namespace facegender::prepare {
 // frames. Throws SkipImage with the reason.
 Image decode_gray(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels);
 
+// The same decode, kept in colour (RGB8), for the BlazeFace detector.
+Image decode_rgb(std::span<const std::uint8_t> bytes, std::uint64_t max_pixels);
+
 }  // namespace facegender::prepare

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "facegender/pipeline.hpp"
+#include "facegender/pose.hpp"
 #include "prepare/decode.hpp"
 #include "prepare/skip.hpp"
 
@@ -52,10 +53,31 @@ void check_limit(Reason reason, const char* name, double value, double limit) {
 
 }  // namespace
 
+FaceFinder load_finder(const std::string& dir) {
+  try {
+    return FaceFinder(
+        BlazeFace(InferenceNetwork::from_file(dir + "/face_detection_short_range.fgnet"),
+                  BlazeFaceModel::ShortRange),
+        BlazeFace(InferenceNetwork::from_file(dir + "/face_detection_full_range.fgnet"),
+                  BlazeFaceModel::FullRange));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) +
+                             "; pass --detectors with the folder of the .fgnet files");
+  }
+}
+
 FaceExtractor::FaceExtractor(FaceOptions options)
     : options_(std::move(options)),
       faces_(load_cascade(options_.cascade_dir, "haarcascade_frontalface_default")) {
   validate(options_.geometry);
+  if (options_.detector == "blazeface") {
+    finder_ = load_finder(options_.detector_dir);
+    if (options_.crop.kind == CropKind::Box) options_.crop.box = options_.geometry;
+    return;
+  }
+  if (options_.detector != "haar") {
+    throw std::runtime_error("--detector must be haar or blazeface, not " + options_.detector);
+  }
   if (options_.pose_filter) {
     eyes_ = load_cascade(options_.cascade_dir, "haarcascade_eye");
     landmarks_ = std::make_unique<LandmarkPoseEstimator>(options_.landmarks);
@@ -64,7 +86,36 @@ FaceExtractor::FaceExtractor(FaceOptions options)
 
 FaceExtractor::~FaceExtractor() = default;
 
+// The best face of the scene preset; pose from its keypoints; the crop the
+// model will see (box crops are stored at geometry.size, aligned crops at
+// their own size).
+FaceCrop FaceExtractor::extract_blazeface(std::span<const std::uint8_t> file_bytes) const {
+  const Image rgb = decode_rgb(file_bytes, options_.max_pixels);
+  const std::vector<FaceDetection> found =
+      finder_->find(rgb.view(), scene_settings(options_.scene));
+  if (found.empty()) throw SkipImage(Reason::NoFace, "no face found");
+  const FaceDetection& face = found.front();
+  const Image gray = to_gray(rgb.view());
+  FaceCrop crop;
+  crop.score = face.score;
+  crop.box = options_.crop.kind == CropKind::Box ? haar_like_box(face, gray.width(), gray.height())
+                                                 : to_box(face, gray.width(), gray.height());
+  check_face_size(crop.box, options_.min_face);
+  if (options_.pose_filter) {
+    const facegender::HeadPose p = estimate_pose(face);
+    crop.pose = HeadPose{p.yaw, p.pitch, p.roll};
+    crop.roll_source = RollSource::Landmarks;
+  }
+  const Image pixels = options_.crop.kind == CropKind::Box
+                           ? crop_face(gray.view(), clip_box(crop.box, gray.width(), gray.height()),
+                                       options_.geometry)
+                           : aligned_crop(gray.view(), face, options_.crop.aligned);
+  crop.pixels.assign(pixels.pixels().begin(), pixels.pixels().end());
+  return crop;
+}
+
 FaceCrop FaceExtractor::extract(std::span<const std::uint8_t> file_bytes) const {
+  if (finder_) return extract_blazeface(file_bytes);
   const Image gray = decode_gray(file_bytes, options_.max_pixels);
   FaceCrop crop;
   const std::vector<Box> found = find_faces(faces_, gray.view(), options_.search);

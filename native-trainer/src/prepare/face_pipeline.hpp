@@ -11,13 +11,22 @@
 #include <vector>
 
 #include "facegender/detect.hpp"
+#include "facegender/face_finder.hpp"
+#include "facegender/pipeline.hpp"
 #include "facegender/preprocess.hpp"
 #include "prepare/head_pose.hpp"
 
 namespace facegender::prepare {
 
 struct FaceOptions {
-  std::string cascade_dir;  // holds haarcascade_frontalface_default.json (and _eye for roll)
+  // "haar" (the cascades, a box crop: how the shipped model's data was made)
+  // or "blazeface" (the keypoint detector of the core's presets, the crop
+  // `crop` names; the pose from its keypoints).
+  std::string detector = "haar";
+  std::string detector_dir;   // holds the BlazeFace .fgnet files
+  Scene scene = Scene::Chip;  // the BlazeFace preset
+  CropSpec crop;              // with blazeface: box or aligned (size = what is stored)
+  std::string cascade_dir;    // holds haarcascade_frontalface_default.json (and _eye for roll)
   FaceSearch search{DetectParams{1.1, 3, 0, 0}, 0.25, 0};
   CropGeometry geometry{0.2, 100, 80};
   int min_face = 100;                // shorter side of the face box, original pixels
@@ -37,6 +46,7 @@ struct FaceCrop {
   bool face_found = true;            // false: centre crop (--no-face center)
   Box box;                           // in the photo's pixels
   std::optional<HeadPose> pose;      // with pose_filter, for found faces
+  float score = 0;                   // blazeface: the detection's score
   RollSource roll_source = RollSource::None;
 };
 
@@ -57,7 +67,10 @@ class FaceExtractor {
   const FaceOptions& options() const { return options_; }
 
  private:
+  FaceCrop extract_blazeface(std::span<const std::uint8_t> file_bytes) const;
+
   FaceOptions options_;
+  std::optional<FaceFinder> finder_;
   Cascade faces_;
   std::optional<Cascade> eyes_;
   std::unique_ptr<LandmarkPoseEstimator> landmarks_;

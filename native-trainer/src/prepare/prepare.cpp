@@ -204,7 +204,8 @@ std::string utc_now() {
 
 nlohmann::json provenance(const PrepareOptions& options, const InputSet& inputs) {
   const FaceOptions& face = options.face;
-  nlohmann::json settings = {{"cascades", face.cascade_dir},
+  nlohmann::json settings = {{"detector", face.detector},
+                             {"cascades", face.cascade_dir},
                              {"pad", face.search.pad_fraction},
                              {"scale_factor", face.search.detect.scale_factor},
                              {"min_neighbors", face.search.detect.min_neighbors},
@@ -215,6 +216,26 @@ nlohmann::json provenance(const PrepareOptions& options, const InputSet& inputs)
                              {"no_face", face.center_when_no_face ? "center" : "drop"},
                              {"max_pixels", face.max_pixels},
                              {"pose_filter", face.pose_filter}};
+  if (face.detector == "blazeface") {
+    settings["detectors"] = face.detector_dir;
+    settings["scene"] = to_string(face.scene);
+    if (face.crop.kind == CropKind::Aligned) {
+      settings["crop"] = {{"kind", "aligned"},
+                          {"scale", face.crop.aligned.scale},
+                          {"shift", face.crop.aligned.shift},
+                          {"size", face.crop.aligned.size}};
+      // What a model trained on the centre input x input of these crops
+      // must put in its "crop" metadata.
+      settings["model_crop"] = {
+          {"kind", "aligned"},
+          {"scale", face.crop.aligned.scale * face.geometry.input / face.geometry.size},
+          {"shift", face.crop.aligned.shift},
+          {"size", face.geometry.input}};
+    } else {
+      settings["crop"] = {
+          {"kind", "box"}, {"margin", face.geometry.margin}, {"size", face.geometry.size}};
+    }
+  }
   if (face.pose_filter) {
     settings["max_yaw"] = face.max_yaw;
     settings["max_pitch"] = face.max_pitch;

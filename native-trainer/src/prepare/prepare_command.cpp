@@ -15,6 +15,9 @@
 #include "prepare/prepare.hpp"
 #include "prepare/report.hpp"
 
+#ifndef FACEGENDER_DEFAULT_DETECTOR_DIR
+#define FACEGENDER_DEFAULT_DETECTOR_DIR "build/native/detectors"
+#endif
 #ifndef FACEGENDER_DEFAULT_CASCADE_DIR
 #define FACEGENDER_DEFAULT_CASCADE_DIR "build/native/cascades"
 #endif
@@ -32,6 +35,8 @@ struct CommandOptions {
   PrepareOptions prepare;
   std::string ambiguous_label;
   std::string no_face = "drop";
+  std::string scene = "chip";
+  std::string crop = "box";
   std::string out;
   std::string compressed;
   std::string report;
@@ -136,6 +141,22 @@ void add_input_options(CLI::App* cmd, CommandOptions& o) {
 
 void add_face_options(CLI::App* cmd, CommandOptions& o) {
   prepare::FaceOptions& face = o.prepare.face;
+  cmd->add_option("--detector", face.detector,
+                  "haar (cascades and a box crop, as the shipped model was trained) or blazeface "
+                  "(keypoints; the crop --crop names; pose from the keypoints)")
+      ->check(CLI::IsMember({"haar", "blazeface"}))
+      ->capture_default_str();
+  cmd->add_option("--detectors", face.detector_dir, "Folder of the BlazeFace .fgnet files")
+      ->capture_default_str();
+  cmd->add_option("--scene", o.scene,
+                  "BlazeFace preset: chip (a tight crop of one face) or photo (any photo)")
+      ->check(CLI::IsMember({"chip", "photo"}))
+      ->capture_default_str();
+  cmd->add_option("--crop", o.crop,
+                  "With blazeface: box (margin around the face box) or aligned (eyes level, whole "
+                  "head, from the keypoints)")
+      ->check(CLI::IsMember({"box", "aligned"}))
+      ->capture_default_str();
   cmd->add_option("--cascades", face.cascade_dir, "Folder of the Haar cascades as JSON")
       ->capture_default_str();
   cmd->add_option(
@@ -189,6 +210,7 @@ void add_pose_options(CLI::App* cmd, CommandOptions& o) {
 void add_prepare(CLI::App& app) {
   auto o = std::make_shared<CommandOptions>();
   o->prepare.face.cascade_dir = FACEGENDER_DEFAULT_CASCADE_DIR;
+  o->prepare.face.detector_dir = FACEGENDER_DEFAULT_DETECTOR_DIR;
   o->prepare.face.landmarks = FACEGENDER_DEFAULT_LANDMARKS;
   o->prepare.face.search.max_side = 1024;
   CLI::App* cmd = app.add_subcommand(
@@ -208,6 +230,15 @@ void add_prepare(CLI::App& app) {
   cmd->callback([o] {
     if (o->prepare.input_dir.empty() && o->prepare.csv.path.empty()) {
       throw CLI::RequiredError("an input folder or --labels CSV");
+    }
+    prepare::FaceOptions& face = o->prepare.face;
+    face.scene = parse_scene(o->scene);
+    if (o->crop == "aligned") {
+      // Stored larger than the model's input (augmentation crops inside it):
+      // the centre input x input of it is the core's aligned crop.
+      face.crop.kind = CropKind::Aligned;
+      face.crop.aligned.scale *= static_cast<double>(face.geometry.size) / face.geometry.input;
+      face.crop.aligned.size = face.geometry.size;
     }
     run(*o);
   });

@@ -8,7 +8,9 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "facegender/align.hpp"
 #include "facegender/detect.hpp"
+#include "facegender/face_finder.hpp"
 #include "facegender/preprocess.hpp"
 #include "fixtures.hpp"
 #include "prepare/head_pose.hpp"
@@ -77,6 +79,41 @@ TEST(FacePath, StoredCropIsTheCoresCropOfTheLargestFace) {
     const auto face = data.face(i);
     EXPECT_TRUE(std::equal(face.begin(), face.end(), expected.pixels().begin())) << record.source;
   }
+}
+
+// --detector blazeface --crop aligned: the stored crop is the core's aligned
+// crop of the best face (stored at the crop size, 100, with the scale that
+// makes its centre 80 the model's 80-pixel aligned crop).
+TEST(FacePath, BlazeFaceStoresTheCoresAlignedCrop) {
+  TempDir dir;
+  prepare::PrepareOptions options = photo_options(dir);
+  options.face.detector = "blazeface";
+  options.face.detector_dir = FACEGENDER_DETECTOR_DIR;
+  options.face.scene = Scene::Photo;
+  options.face.crop.kind = CropKind::Aligned;
+  options.face.crop.aligned.scale *= 100.0 / 80.0;
+  options.face.crop.aligned.size = 100;
+  const PackedDataset data = run(options);
+  ASSERT_EQ(data.size(), 2u);
+  const FaceFinder finder(
+      BlazeFace(InferenceNetwork::from_file(std::string(FACEGENDER_DETECTOR_DIR) +
+                                            "/face_detection_short_range.fgnet"),
+                BlazeFaceModel::ShortRange),
+      BlazeFace(InferenceNetwork::from_file(std::string(FACEGENDER_DETECTOR_DIR) +
+                                            "/face_detection_full_range.fgnet"),
+                BlazeFaceModel::FullRange));
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const cv::Mat bgr = cv::imread(dir / data.records[i].source, cv::IMREAD_COLOR);
+    const auto faces = finder.find(as_view(bgr), scene_settings(Scene::Photo));
+    ASSERT_FALSE(faces.empty());
+    const Image expected =
+        aligned_crop(gray_of(bgr).view(), faces.front(), options.face.crop.aligned);
+    const auto face = data.face(i);
+    EXPECT_TRUE(std::equal(face.begin(), face.end(), expected.pixels().begin()))
+        << data.records[i].source;
+  }
+  EXPECT_EQ(data.provenance.at("options").at("detector"), "blazeface");
+  EXPECT_EQ(data.provenance.at("options").at("model_crop").at("size"), 80);
 }
 
 TEST(FacePath, MinimumFaceSizeDropsSmallFaces) {
