@@ -491,10 +491,17 @@ std::map<std::string, std::string> onnx_metadata_from_state(const Architecture& 
   const json crop_state = state.value("crop", json::object());
   if (!state.contains("crop"))
     warnings.push_back("the checkpoint has no \"crop\"; using the default");
-  const json crop = {{"margin", crop_state.value("margin", 0.2)},
-                     {"size", crop_state.value("size", 100)},
-                     {"input", crop_state.value("input", architecture.input_size)}};
-  if (crop["input"].get<int>() != architecture.input_size) {
+  const bool aligned = crop_state.value("kind", "box") == "aligned";
+  const json crop = aligned ? crop_state
+                            : json{{"margin", crop_state.value("margin", 0.2)},
+                                   {"size", crop_state.value("size", 100)},
+                                   {"input", crop_state.value("input", architecture.input_size)}};
+  if (aligned && crop.value("size", 0) != architecture.input_size) {
+    throw std::runtime_error(
+        "the checkpoint's aligned crop size " + crop.value("size", json()).dump() +
+        " differs from its network's input size " + std::to_string(architecture.input_size));
+  }
+  if (!aligned && crop["input"].get<int>() != architecture.input_size) {
     throw std::runtime_error("the checkpoint's crop input " + crop["input"].dump() +
                              " differs from its network's input size " +
                              std::to_string(architecture.input_size));
@@ -510,6 +517,7 @@ std::map<std::string, std::string> onnx_metadata_from_state(const Architecture& 
   std::map<std::string, std::string> metadata = {
       {"class_names", class_names.dump()},
       {"crop", crop.dump()},
+      {"detector", state.value("detector", "haar")},
       {"normalization", normalization.dump()},
       {"input_size", std::to_string(architecture.input_size)},
       {"core_version", std::string(core_version())},

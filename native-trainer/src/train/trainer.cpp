@@ -367,10 +367,19 @@ TrainResult train(const TrainConfig& config) {
   const double margin = data.provenance.contains(recorded_margin)
                             ? data.provenance[recorded_margin].get<double>()
                             : config.margin;
+  // A dataset of aligned crops names the crop its model must ask for
+  // (prepare's "model_crop") and the detector that found its faces.
+  const json::json_pointer model_crop("/options/model_crop");
+  const json crop =
+      data.provenance.contains(model_crop)
+          ? data.provenance[model_crop]
+          : json{{"margin", margin}, {"size", data.image_size}, {"input", arch.input_size}};
+  const json::json_pointer detector("/options/detector");
   json base_state = {
       {"classes", data.classes},
       {"config", config_json(config)},
-      {"crop", {{"margin", margin}, {"size", data.image_size}, {"input", arch.input_size}}},
+      {"crop", crop},
+      {"detector", data.provenance.contains(detector) ? data.provenance[detector] : json("haar")},
       {"normalization", {{"mean", config.normalization.mean}, {"std", config.normalization.std}}},
       {"data", data_summary(data, config.data)},
       {"parameters", parameter_count(network)}};
