@@ -13,6 +13,7 @@
 
 #include "classify/onnx_model.hpp"
 #include "facegender/detect.hpp"
+#include "facegender/face_finder.hpp"
 #include "facegender/pipeline.hpp"
 #include "facegender/postprocess.hpp"
 
@@ -41,8 +42,17 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& paths);
 // throws std::runtime_error naming the file, with a hint for --cascades.
 Cascade load_face_cascade(const std::string& cascade_dir);
 
+// BlazeFace's networks from a folder of .fgnet files; throws
+// std::runtime_error naming the file, with a hint for --detectors.
+FaceFinder load_face_finder(const std::string& detector_dir);
+
 struct FaceOptions {
-  FaceSearch search = default_search();
+  // "auto" (what the model's metadata names: "haar" for the models made
+  // before BlazeFace), "haar" or "blazeface".
+  std::string detector = "auto";
+  Scene scene = Scene::Photo;            // BlazeFace's preset
+  const FaceFinder* finder = nullptr;    // not owned; needed when BlazeFace runs
+  FaceSearch search = default_search();  // Haar's search
   // The seed's no-crop mode: the whole photo is one face, resized to the
   // crop size (aspect not kept) and centre-cropped to the model input.
   bool whole_image = false;
@@ -52,9 +62,14 @@ struct FaceOptions {
   static FaceSearch default_search();
 };
 
-// Model inputs for a decoded BGR photo: every face the cascade finds (largest
-// first), or the whole photo as one box. `cascade` may be null with
-// whole_image.
+// The detector that runs for `spec`: options.detector, or the model's own
+// when "auto".
+std::string detector_for(const FaceOptions& options, const ModelSpec& spec);
+
+// Model inputs for a decoded BGR photo: every face the detector finds (Haar:
+// largest first; BlazeFace: best first, the crop the model's metadata names),
+// or the whole photo as one box. `cascade` may be null with whole_image or
+// BlazeFace.
 FaceBatch faces_of(const cv::Mat& bgr, const Cascade* cascade, const FaceOptions& options,
                    const ModelSpec& spec);
 

@@ -193,10 +193,35 @@ Cascade load_face_cascade(const std::string& cascade_dir) {
   }
 }
 
+FaceFinder load_face_finder(const std::string& detector_dir) {
+  const std::string short_range =
+      (fs::path(detector_dir) / "face_detection_short_range.fgnet").string();
+  const std::string full_range =
+      (fs::path(detector_dir) / "face_detection_full_range.fgnet").string();
+  for (const std::string& path : {short_range, full_range}) {
+    if (!fs::exists(path)) {
+      throw std::runtime_error(path +
+                               ": BlazeFace network not found (--detectors DIR: the folder "
+                               "of .fgnet files the build makes, e.g. build/native/detectors)");
+    }
+  }
+  return FaceFinder(BlazeFace(InferenceNetwork::from_file(short_range), BlazeFaceModel::ShortRange),
+                    BlazeFace(InferenceNetwork::from_file(full_range), BlazeFaceModel::FullRange));
+}
+
+std::string detector_for(const FaceOptions& options, const ModelSpec& spec) {
+  return options.detector == "auto" ? spec.detector : options.detector;
+}
+
 FaceBatch faces_of(const cv::Mat& bgr, const Cascade* cascade, const FaceOptions& options,
                    const ModelSpec& spec) {
   const ImageView view = bgr_view(bgr);
   if (options.whole_image) return whole_image_batch(to_gray(view), spec);
+  if (detector_for(options, spec) == "blazeface") {
+    if (options.finder == nullptr) throw std::invalid_argument("faces_of: BlazeFace is not loaded");
+    return prepare_faces(*options.finder, view, scene_settings(options.scene), spec.crop_spec,
+                         spec.normalization);
+  }
   if (cascade == nullptr) throw std::invalid_argument("faces_of: no cascade and not whole_image");
   return prepare_faces(*cascade, view, options.search, spec.crop, spec.normalization);
 }
@@ -317,6 +342,8 @@ struct ClassifyArgs {
   std::vector<std::string> inputs;
   std::string model = FACEGENDER_DEFAULT_MODEL;
   std::string cascades = FACEGENDER_DEFAULT_CASCADE_DIR;
+  std::string detectors = FACEGENDER_DEFAULT_DETECTOR_DIR;
+  std::string scene = "photo";
   FaceOptions faces;
   std::uint64_t max_pixels = kDefaultMaxPixels;
   std::string annotate;
@@ -372,10 +399,19 @@ void write_annotation(const cv::Mat& drawing, const std::string& path) {
   write_file_atomically(path, std::string(encoded.begin(), encoded.end()));
 }
 
-void run_classify(const ClassifyArgs& args) {
+void run_classify(ClassifyArgs& args) {
   OnnxModel model = load_model(args.model);
   std::optional<Cascade> cascade;
-  if (!args.faces.whole_image) cascade = load_face_cascade(args.cascades);
+  std::optional<FaceFinder> finder;
+  args.faces.scene = parse_scene(args.scene);
+  if (!args.faces.whole_image) {
+    if (detector_for(args.faces, model.spec()) == "blazeface") {
+      finder = load_face_finder(args.detectors);
+      args.faces.finder = &*finder;
+    } else {
+      cascade = load_face_cascade(args.cascades);
+    }
+  }
   const std::vector<std::string> files = expand_inputs(args.inputs);
   if (files.empty()) throw std::runtime_error("no photos found in the given folders");
   AnnotationTargets targets(args.annotate, files.size());
@@ -421,6 +457,19 @@ void add_classify(CLI::App& app) {
       ->required();
   command->add_option("--model", args->model, "The exported model (ONNX)")->capture_default_str();
   command->add_option("--cascades", args->cascades, "Folder of the core's cascade JSON files")
+      ->capture_default_str();
+  command
+      ->add_option("--detector", args->faces.detector,
+                   "auto (the one the model was trained with, from its metadata), haar or "
+                   "blazeface")
+      ->check(CLI::IsMember({"auto", "haar", "blazeface"}))
+      ->capture_default_str();
+  command->add_option("--detectors", args->detectors, "Folder of the BlazeFace .fgnet files")
+      ->capture_default_str();
+  command
+      ->add_option("--scene", args->scene,
+                   "BlazeFace preset: photo, webcam (near faces only) or chip (one tight face)")
+      ->check(CLI::IsMember({"photo", "webcam", "chip"}))
       ->capture_default_str();
   FaceSearch& search = args->faces.search;
   command
