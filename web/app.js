@@ -21,6 +21,7 @@ const ui = {
   message: $('message'),
   noFace: $('no-face'),
   wholeImage: $('whole-image'),
+  keypoints: $('keypoints-toggle'),
   view: $('view'),
   video: $('video'),
   results: $('results'),
@@ -113,8 +114,22 @@ function capture(source, width, height) {
   return workContext.getImageData(0, 0, width, height).data;
 }
 
-// Shows the work canvas (mirrored for the webcam) with a box and label per face.
-function drawView(boxes, labels, mirrored) {
+// The six keypoints of BlazeFace faces (eyes, nose tip, mouth, ears) as dots.
+function drawKeypoints(ctx, faces, mirrored, width, radius) {
+  ctx.fillStyle = '#ff4f6d';
+  for (const face of faces) {
+    for (const point of face.keypoints) {
+      const x = mirrored ? width - point.x : point.x;
+      ctx.beginPath();
+      ctx.arc(x, point.y, radius, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+}
+
+// Shows the work canvas (mirrored for the webcam) with a box and label per
+// face, and BlazeFace's keypoints when there are some and the toggle is on.
+function drawView(boxes, labels, mirrored, faces = null) {
   const { width, height } = workCanvas;
   if (ui.view.width !== width || ui.view.height !== height) {
     ui.view.width = width;
@@ -130,6 +145,7 @@ function drawView(boxes, labels, mirrored) {
   const fontSize = Math.max(13, Math.round(longSide / 45));
   ctx.font = `600 ${fontSize}px system-ui, sans-serif`;
   ctx.textBaseline = 'top';
+  if (faces && ui.keypoints.checked) drawKeypoints(ctx, faces, mirrored, width, line * 1.2);
   boxes.forEach((box, i) => {
     const x = mirrored ? width - box.x - box.width : box.x;
     ctx.lineWidth = line;
@@ -208,7 +224,8 @@ async function classifyPhoto(file) {
     const result = await state.classifier.classifyFaces(rgba, width, height, PHOTO_SEARCH);
     if (token !== state.photoToken) return;
     state.picture = { rgba, width, height, name };
-    drawView(result.boxes, result.labels, false);
+    state.pictureResult = result;
+    drawView(result.boxes, result.labels, false, result.faces);
     showResults(result, 'photo');
     showTimings(result);
     ui.fps.textContent = '–';
@@ -236,7 +253,7 @@ function redrawPicture(picture, result) {
   workCanvas.width = picture.width;
   workCanvas.height = picture.height;
   workContext.putImageData(new ImageData(picture.rgba, picture.width, picture.height), 0, 0);
-  drawView(result.boxes, result.labels, false);
+  drawView(result.boxes, result.labels, false, result.faces);
 }
 
 // The photo on screen, classified again (after a backend switch).
@@ -244,6 +261,7 @@ async function reclassifyPicture() {
   const picture = state.picture;
   const result = await state.classifier.classifyFaces(picture.rgba, picture.width, picture.height, PHOTO_SEARCH);
   if (picture !== state.picture) return;
+  state.pictureResult = result;
   redrawPicture(picture, result);
   showResults(result, 'photo');
   showTimings(result);
@@ -258,12 +276,14 @@ async function classifyWholeImage() {
   try {
     const result = await state.classifier.classifyWhole(picture.rgba, picture.width, picture.height);
     if (picture !== state.picture) return;
+    state.pictureResult = result;
     redrawPicture(picture, result);
     showResults(result, 'whole-image');
     showTimings(result);
     record(result, 'whole-image', picture.name);
     ui.noFace.hidden = true;
-    setStatus(`The whole of “${picture.name}” classified as one face.`);
+    setStatus(`No face was found in “${picture.name}”: the whole picture was classified as if it were one face, ` +
+      'so this label may mean nothing.');
   } catch (error) {
     reportError(error, 'classifying the whole image');
   }
@@ -314,6 +334,9 @@ function setUpPhotoInputs() {
   });
 
   ui.wholeImage.addEventListener('click', classifyWholeImage);
+  ui.keypoints.addEventListener('change', () => {
+    if (state.picture && state.pictureResult && !state.camera) redrawPicture(state.picture, state.pictureResult);
+  });
 }
 
 // ---------------------------------------------------------------- webcam
@@ -420,7 +443,7 @@ async function cameraFrame(camera) {
     if (!camera.running) return;
     result.timings.captureMs = captureMs;
     const t1 = performance.now();
-    drawView(result.boxes, result.labels, true);
+    drawView(result.boxes, result.labels, true, result.faces);
     showTimings(result);
     record(result, 'camera', 'webcam');
     debug.framesClassified += 1;

@@ -41,6 +41,8 @@ const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-s
   'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
 
 const FACE_CASCADE = 'haarcascade_frontalface_default.json';
+// BlazeFace's networks as the core reads them (shared/tools/tflite_to_fgnet).
+const DETECTOR_FILES = ['face_detection_short_range.fgnet', 'face_detection_full_range.fgnet'];
 
 function fail(message) {
   console.error(`facegender web build: error: ${message}`);
@@ -143,6 +145,11 @@ async function main() {
   }
   copies.push([path.join(options.cascades, FACE_CASCADE), `cascades/${FACE_CASCADE}`,
     'build the native preset, which converts the cascades: cmake --preset native && cmake --build --preset native --target facegender_cascades']);
+  const detectorDir = path.join(options.cascades, '..', 'detectors');
+  for (const name of DETECTOR_FILES) {
+    copies.push([path.join(detectorDir, name), `detectors/${name}`,
+      'build the native preset, which converts MediaPipe\'s BlazeFace models: cmake --preset native && cmake --build --preset native --target facegender_detectors']);
+  }
   copies.push([options.model, 'models/facegender.onnx',
     'no model to ship: train one (scripts/train-default-model.sh, or see native-trainer/README.md) or pass --model FILE (serve.sh: FACEGENDER_MODEL=FILE)']);
   for (const name of ORT_FILES) {
@@ -176,6 +183,7 @@ async function main() {
     modelCard: hasModelCard ? 'models/MODEL_CARD.md' : null,
     featuresModel: featuresModel ? 'models/facegender-features.onnx' : null,
     cascade: `cascades/${FACE_CASCADE}`,
+    detectors: { shortRange: `detectors/${DETECTOR_FILES[0]}`, fullRange: `detectors/${DETECTOR_FILES[1]}` },
     onnxruntimeWeb: ortVersion,
   }, null, 2)}\n`);
 

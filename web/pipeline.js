@@ -92,7 +92,9 @@ async function createSession(modelBytes, backend) {
 
 export class Classifier {
   constructor(assets, ort, session, backend) {
-    const { fg, cascade, spec, buildInfo, modelBytes } = assets;
+    const { fg, cascade, finder, spec, buildInfo, modelBytes } = assets;
+    /** BlazeFace (a FaceFinder) when the model was trained on its faces, else null (Haar). */
+    this.finder = finder;
     this.assets = assets;
     this.ort = ort;
     this.fg = fg;
@@ -140,8 +142,17 @@ export class Classifier {
     onProgress('Loading the model…');
     const modelBytes = new Uint8Array(await (await fetchOk(buildInfo.model)).arrayBuffer());
     const spec = fg.parseModelSpec(readOnnxMetadata(modelBytes));
+    // The detector the model was trained with (its metadata): BlazeFace's
+    // networks are fetched only for a model that needs them.
+    let finder = null;
+    if (spec.detector === 'blazeface') {
+      onProgress('Loading the face detector…');
+      const [shortRange, fullRange] = await Promise.all([buildInfo.detectors.shortRange, buildInfo.detectors.fullRange]
+        .map(async (file) => new Uint8Array(await (await fetchOk(file)).arrayBuffer())));
+      finder = fg.FaceFinder.fromBytes(shortRange, fullRange);
+    }
     const loadTimings = { coreMs: t1 - t0, modelMs: performance.now() - t1 };
-    const assets = { fg, cascade, spec, buildInfo, modelBytes, loadTimings };
+    const assets = { fg, cascade, finder, spec, buildInfo, modelBytes, loadTimings };
     return Classifier.open(assets, backend, onProgress);
   }
 
@@ -243,10 +254,12 @@ export class Classifier {
 
   // The result of one classification. tensor (N x 1 x S x S) is the model's
   // input, kept for the inspector and for tests.
-  describe(boxes, probabilities, tensor, dims, timings) {
+  describe(boxes, probabilities, tensor, dims, timings, faces = null) {
     const predictions = probabilities.map((p) => this.fg.predict(p, this.spec.classNames));
     return {
       boxes,
+      // BlazeFace only: per face its box, six keypoints and score.
+      faces,
       probabilities,
       labels: predictions.map((p) => p.label),
       predictions,
@@ -264,19 +277,33 @@ export class Classifier {
    */
   classifyFaces(rgba, width, height, search = PHOTO_SEARCH) {
     return this.exclusive(async () => {
+      if (this.finder) return this.classifyInputs(this.blazeFaceInputs(rgba, width, height, 'photo'));
       const inputs = this.fg.faceInputs(this.cascade, rgba, width, height, search, this.spec.crop,
         this.spec.normalization);
       return this.classifyInputs(inputs);
     });
   }
 
+  // The core's BlazeFace path with one of its scene presets ('photo',
+  // 'webcam'), in faceInputs' shape.
+  blazeFaceInputs(rgba, width, height, scene) {
+    const r = this.finder.faceInputs(rgba, width, height, scene, this.spec.cropSpec, this.spec.normalization);
+    return {
+      boxes: r.boxes,
+      faces: r.faces,
+      tensor: r.tensor,
+      dims: [r.boxes.length, 1, r.input, r.input],
+      timings: { detectMs: r.detectMs, prepareMs: r.prepareMs },
+    };
+  }
+
   // The model on the core's faceInputs result; the result as classifyFaces
   // describes it.
-  async classifyInputs({ boxes, tensor, dims, timings }) {
+  async classifyInputs({ boxes, faces = null, tensor, dims, timings }) {
     const t0 = performance.now();
     const probabilities = boxes.length > 0 ? await this.infer(tensor, dims) : [];
     const inferMs = performance.now() - t0;
-    return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs });
+    return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs }, faces);
   }
 
   /**
@@ -286,6 +313,10 @@ export class Classifier {
    */
   classifyVideoFrame(rgba, width, height, tracking = CAMERA_TRACKING) {
     return this.exclusive(async () => {
+      // BlazeFace searches a whole webcam frame in a few ms: every frame.
+      if (this.finder) {
+        return { ...(await this.classifyInputs(this.blazeFaceInputs(rgba, width, height, 'webcam'))), fullSearch: true };
+      }
       // By value: settings that crossed from another thread are a new object each call.
       const key = JSON.stringify(tracking);
       if (!this.tracker || this.trackingKey !== key) {
