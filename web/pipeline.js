@@ -90,6 +90,18 @@ async function createSession(modelBytes, backend) {
   }
 }
 
+// A BlazeFace batch of the core (FaceFinder / FaceSmoother faceInputs) in the
+// shape of the Haar path's faceInputs.
+function batchInputs(r) {
+  return {
+    boxes: r.boxes,
+    faces: r.faces,
+    tensor: r.tensor,
+    dims: [r.boxes.length, 1, r.input, r.input],
+    timings: { detectMs: r.detectMs, prepareMs: r.prepareMs },
+  };
+}
+
 export class Classifier {
   constructor(assets, ort, session, backend) {
     const { fg, cascade, finder, spec, buildInfo, modelBytes } = assets;
@@ -178,6 +190,8 @@ export class Classifier {
     await this.queue;
     this.tracker?.delete();
     this.tracker = null;
+    this.smoother?.delete();
+    this.smoother = null;
     await (await this.features)?.session?.release();
     await this.session.release();
   }
@@ -287,14 +301,7 @@ export class Classifier {
   // The core's BlazeFace path with one of its scene presets ('photo',
   // 'webcam'), in faceInputs' shape.
   blazeFaceInputs(rgba, width, height, scene) {
-    const r = this.finder.faceInputs(rgba, width, height, scene, this.spec.cropSpec, this.spec.normalization);
-    return {
-      boxes: r.boxes,
-      faces: r.faces,
-      tensor: r.tensor,
-      dims: [r.boxes.length, 1, r.input, r.input],
-      timings: { detectMs: r.detectMs, prepareMs: r.prepareMs },
-    };
+    return batchInputs(this.finder.faceInputs(rgba, width, height, scene, this.spec.cropSpec, this.spec.normalization));
   }
 
   // The model on the core's faceInputs result; the result as classifyFaces
@@ -313,9 +320,13 @@ export class Classifier {
    */
   classifyVideoFrame(rgba, width, height, tracking = CAMERA_TRACKING) {
     return this.exclusive(async () => {
-      // BlazeFace searches a whole webcam frame in a few ms: every frame.
+      // BlazeFace searches a whole webcam frame in a few ms: every frame,
+      // steadied by the core's FaceSmoother.
       if (this.finder) {
-        return { ...(await this.classifyInputs(this.blazeFaceInputs(rgba, width, height, 'webcam'))), fullSearch: true };
+        this.smoother ??= this.fg.FaceSmoother.create(null);
+        const batch = this.smoother.faceInputs(this.finder, rgba, width, height, this.spec.cropSpec,
+          this.spec.normalization);
+        return { ...(await this.classifyInputs(batchInputs(batch))), fullSearch: true };
       }
       // By value: settings that crossed from another thread are a new object each call.
       const key = JSON.stringify(tracking);
@@ -333,6 +344,7 @@ export class Classifier {
   /** The next video frame starts with a full search (a new video). */
   resetTracking() {
     this.tracker?.reset();
+    this.smoother?.reset();
   }
 
   /**

@@ -96,13 +96,14 @@ Image face_input(const ImageView& gray, const FaceDetection& face, const CropSpe
   return center_crop(crop.view(), spec.box.input);
 }
 
-FaceBatch prepare_faces(const FaceFinder& finder, const ImageView& frame,
-                        const SceneSettings& scene, const CropSpec& crop,
-                        const Normalization& normalization) {
-  if (crop.kind == CropKind::Box) validate(crop.box);
-  const auto start = Clock::now();
+namespace {
+
+// Crops and tensors for BlazeFace faces `faces` found in `frame`.
+FaceBatch blazeface_batch(const ImageView& frame, std::vector<FaceDetection> faces,
+                          const CropSpec& crop, const Normalization& normalization,
+                          Clock::time_point start) {
   FaceBatch batch;
-  batch.faces = finder.find(frame, scene);
+  batch.faces = std::move(faces);
   const Image gray = to_gray(frame);
   const auto found = Clock::now();
   batch.input = crop.input();
@@ -122,6 +123,24 @@ FaceBatch prepare_faces(const FaceFinder& finder, const ImageView& frame,
   batch.detect_ms = milliseconds(found - start);
   batch.prepare_ms = milliseconds(Clock::now() - found);
   return batch;
+}
+
+}  // namespace
+
+FaceBatch prepare_faces(const FaceFinder& finder, const ImageView& frame,
+                        const SceneSettings& scene, const CropSpec& crop,
+                        const Normalization& normalization) {
+  if (crop.kind == CropKind::Box) validate(crop.box);
+  const auto start = Clock::now();
+  return blazeface_batch(frame, finder.find(frame, scene), crop, normalization, start);
+}
+
+FaceBatch prepare_faces(FaceSmoother& smoother, const FaceFinder& finder, const ImageView& frame,
+                        const CropSpec& crop, const Normalization& normalization) {
+  if (crop.kind == CropKind::Box) validate(crop.box);
+  const auto start = Clock::now();
+  return blazeface_batch(frame, smoother.update(finder.find(frame, scene_settings(Scene::Webcam))),
+                         crop, normalization, start);
 }
 
 }  // namespace facegender

@@ -119,4 +119,65 @@ std::vector<Box> FaceTracker::update(const Cascade& faces, const ImageView& gray
   return found;
 }
 
+namespace {
+
+float overlap(const FaceDetection& a, const FaceDetection& b) {
+  const float w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+  const float h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  if (!(w > 0 && h > 0)) return 0.0f;
+  const float inter = w * h;
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}
+
+float toward(float from, float to, float share) {
+  return from + (to - from) * share;
+}
+
+}  // namespace
+
+FaceSmoother::FaceSmoother(const SmoothSettings& settings) : settings_(settings) {
+  if (!(settings.follow > 0.0f && settings.follow <= 1.0f) ||
+      !(settings.still >= 0.0f && settings.still <= 1.0f)) {
+    throw InputError("face smoother: follow must be in (0, 1] and still in [0, 1]");
+  }
+}
+
+std::vector<FaceDetection> FaceSmoother::update(const std::vector<FaceDetection>& faces) {
+  std::vector<FaceDetection> out;
+  std::vector<bool> taken(previous_.size(), false);
+  for (const FaceDetection& face : faces) {
+    int match = -1;
+    float best = 0.3f;
+    for (std::size_t i = 0; i < previous_.size(); ++i) {
+      const float o = overlap(face, previous_[i]);
+      if (!taken[i] && o > best) {
+        best = o;
+        match = static_cast<int>(i);
+      }
+    }
+    if (match < 0) {
+      out.push_back(face);
+      continue;
+    }
+    taken[static_cast<std::size_t>(match)] = true;
+    const FaceDetection& before = previous_[static_cast<std::size_t>(match)];
+    const float dx = (face.x + face.width / 2) - (before.x + before.width / 2);
+    const float dy = (face.y + face.height / 2) - (before.y + before.height / 2);
+    const float moved = std::sqrt(dx * dx + dy * dy);
+    const float share = moved < settings_.still * face.width ? settings_.follow : 1.0f;
+    FaceDetection f = face;
+    f.x = toward(before.x, face.x, share);
+    f.y = toward(before.y, face.y, share);
+    f.width = toward(before.width, face.width, share);
+    f.height = toward(before.height, face.height, share);
+    for (std::size_t k = 0; k < f.keypoints.size(); ++k) {
+      f.keypoints[k] = {toward(before.keypoints[k].x, face.keypoints[k].x, share),
+                        toward(before.keypoints[k].y, face.keypoints[k].y, share)};
+    }
+    out.push_back(f);
+  }
+  previous_ = out;
+  return out;
+}
+
 }  // namespace facegender

@@ -610,6 +610,39 @@ std::vector<fg::FaceDetection> blazeface_ops(Vectors& v, const fg::FaceFinder& f
   return faces;
 }
 
+// The BlazeFace webcam path over a short video (the photo moving a few pixels
+// per frame): smoothed faces and tensors of every frame.
+void smooth_faces_op(Vectors& v, const fg::FaceFinder& finder, const Input& rgba) {
+  constexpr int kFrames = 4;
+  const int width = rgba.width - kFrames * 3, height = rgba.height - kFrames * 2;
+  std::vector<Input> frames;
+  json names = json::array();
+  for (int k = 0; k < kFrames; ++k) {
+    Input frame;
+    frame.name = "blaze-moved-" + std::to_string(k) + "-" + rgba.name;
+    frame.width = width;
+    frame.height = height;
+    frame.format = fg::PixelFormat::RGBA8;
+    for (int y = 0; y < height; ++y) {
+      const auto row = rgba.bytes.begin() + ((y + k * 2) * rgba.width + k * 3) * 4;
+      frame.bytes.insert(frame.bytes.end(), row, row + width * 4);
+    }
+    names.push_back(v.image(frame));
+    frames.push_back(std::move(frame));
+  }
+  v.add({{"op", "smoothFaces"}, {"frames", names}, {"crop", align_json({})}}, [&] {
+    fg::FaceSmoother smoother;
+    fg::CropSpec spec;
+    spec.kind = fg::CropKind::Aligned;
+    json out = json::array();
+    for (const Input& frame : frames) {
+      const fg::FaceBatch batch = fg::prepare_faces(smoother, finder, frame.view(), spec, {});
+      out.push_back({{"faces", detections_json(batch.faces)}, {"tensor", v.f32(batch.tensor)}});
+    }
+    return json{{"frames", out}};
+  });
+}
+
 void postprocess_ops(Vectors& v) {
   std::mt19937 rng(20240601u);
   auto uniform = [&rng](float lo, float hi) {
@@ -922,6 +955,7 @@ int run(const fs::path& out_dir, const fs::path& cascade_dir, const fs::path& ph
     // The per-frame browser call.
     face_inputs_op(v, cascades, "frontalface_default", p.rgba, quick, {0.2, 100, 80}, {0.5f, 0.5f});
     const std::vector<fg::FaceDetection> detected = blazeface_ops(v, finder, p.rgba, p.gray);
+    if (photo_index % 3 == 1) smooth_faces_op(v, finder, p.rgba);
     // A tight crop of the best face: the padded retry and the chip preset.
     if (!detected.empty()) {
       const fg::Box b = fg::to_box(detected.front(), p.gray.width, p.gray.height);

@@ -173,6 +173,20 @@ const ops = {
       v.normalization);
     return { boxes, faces, input, tensor };
   },
+  smoothFaces(v) {
+    const smoother = fg.FaceSmoother.create(null);
+    try {
+      return {
+        frames: v.frames.map((name) => {
+          const img = image(name);
+          const { faces, tensor } = smoother.faceInputs(finder, img.pixels, img.width, img.height, v.crop, null);
+          return { faces, tensor };
+        }),
+      };
+    } finally {
+      smoother.delete();
+    }
+  },
   softmax(v) {
     return { probabilities: fg.softmax(readData(v.logits)) };
   },

@@ -37,6 +37,9 @@ addOnPostRun(function () {
   var FaceTracker = Module['FaceTracker'];
   FaceTracker['create'] = throwing('FaceTracker.create', FaceTracker['create']);
   FaceTracker.prototype['faceInputs'] = throwing('FaceTracker.faceInputs', FaceTracker.prototype['faceInputs']);
+  var FaceSmoother = Module['FaceSmoother'];
+  FaceSmoother['create'] = throwing('FaceSmoother.create', FaceSmoother['create']);
+  FaceSmoother.prototype['faceInputs'] = throwing('FaceSmoother.faceInputs', FaceSmoother.prototype['faceInputs']);
   var FaceFinder = Module['FaceFinder'];
   FaceFinder['fromBytes'] = throwing('FaceFinder.fromBytes', FaceFinder['fromBytes']);
   ['find', 'faceInputs'].forEach(function (name) {

@@ -672,6 +672,36 @@ val finder_face_inputs(const fg::FaceFinder& finder, val rgba, val width, val he
   });
 }
 
+val smoother_create(val settings) {
+  return guarded([&] {
+    fg::SmoothSettings s;
+    if (options_arg(settings, "settings")) {
+      read_field(settings, "follow", "settings", s.follow);
+      read_field(settings, "still", "settings", s.still);
+    }
+    return val(fg::FaceSmoother(s));
+  });
+}
+
+// The webcam path with BlazeFace: the webcam preset, steadied by the smoother.
+val smoother_face_inputs(fg::FaceSmoother& smoother, const fg::FaceFinder& finder, val rgba,
+                         val width, val height, val crop, val normalization) {
+  return guarded([&] {
+    const fg::CropSpec c = crop_spec_arg(crop);
+    const fg::Normalization n = normalization_arg(normalization);
+    const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
+    const fg::FaceBatch batch = fg::prepare_faces(smoother, finder, px.view, c, n);
+    val result = val::object();
+    result.set("boxes", boxes_out(batch.boxes));
+    result.set("faces", detections_out(batch.faces));
+    result.set("tensor", float32_array(batch.tensor));
+    result.set("input", batch.input);
+    result.set("detectMs", batch.detect_ms);
+    result.set("prepareMs", batch.prepare_ms);
+    return result;
+  });
+}
+
 val scene_preset(val name) {
   return guarded(
       [&] { return scene_out(fg::scene_settings(fg::parse_scene(string_arg(name, "name")))); });
@@ -751,6 +781,10 @@ EMSCRIPTEN_BINDINGS(facegender) {
       .class_function("fromBytes", &finder_from_bytes)
       .function("find", &finder_find)
       .function("faceInputs", &finder_face_inputs);
+  class_<fg::FaceSmoother>("FaceSmoother")
+      .class_function("create", &smoother_create)
+      .function("faceInputs", &smoother_face_inputs)
+      .function("reset", &fg::FaceSmoother::reset);
   function("scenePreset", &scene_preset);
   function("letterboxInput", &letterbox_input);
   function("alignedCrop", &aligned_crop);

@@ -53,4 +53,9 @@ FaceBatch prepare_faces(const FaceFinder& finder, const ImageView& frame,
                         const SceneSettings& scene, const CropSpec& crop,
                         const Normalization& normalization);
 
+// The same for the next frame of a video: the faces of the webcam preset,
+// steadied by `smoother`.
+FaceBatch prepare_faces(FaceSmoother& smoother, const FaceFinder& finder, const ImageView& frame,
+                        const CropSpec& crop, const Normalization& normalization);
+
 }  // namespace facegender

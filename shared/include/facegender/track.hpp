@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "facegender/blazeface.hpp"
 #include "facegender/detect.hpp"
 
 namespace facegender {
@@ -40,6 +41,32 @@ class FaceTracker {
   int frames_since_full_ = 0;
   bool started_ = false;
   bool last_full_ = false;
+};
+
+// Steady BlazeFace faces from frame to frame. BlazeFace searches a whole
+// webcam frame in a few milliseconds, so every frame gets a full search; what
+// a video needs on top is steadiness: each face that overlaps one of the
+// previous frame (IoU > 0.3) moves only part of the way to its new place
+// when it moved little (less than `still` of its width), which takes out
+// the jitter of a still head, and all the way when it moved more, so a
+// moving head is not trailed.
+struct SmoothSettings {
+  float follow = 0.5f;  // share of a small move taken per frame
+  float still = 0.08f;  // moves under this fraction of the face width are "small"
+};
+
+class FaceSmoother {
+ public:
+  // Throws InputError unless follow is in (0, 1] and still in [0, 1].
+  explicit FaceSmoother(const SmoothSettings& settings = {});
+
+  // This frame's faces (best first, as FaceFinder gives them), smoothed.
+  std::vector<FaceDetection> update(const std::vector<FaceDetection>& faces);
+  void reset() { previous_.clear(); }
+
+ private:
+  SmoothSettings settings_;
+  std::vector<FaceDetection> previous_;
 };
 
 }  // namespace facegender
