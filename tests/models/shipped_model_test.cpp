@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "classify/classify.hpp"
 #include "classify/onnx_model.hpp"
@@ -33,6 +34,13 @@ TEST(ShippedModel, LoadsWithTheMetadataTheAppsNeed) {
 TEST(ShippedModel, GivesTheDocumentedOutputOnTheTestPhotos) {
   OnnxModel model = OnnxModel::load(kModel);
   const Cascade cascade = classify::load_face_cascade(FACEGENDER_CASCADE_DIR);
+  // The detector the model's metadata names, as `facegender classify` does.
+  classify::FaceOptions options;
+  std::optional<FaceFinder> finder;
+  if (model.spec().detector == "blazeface") {
+    finder = classify::load_face_finder(FACEGENDER_DETECTOR_DIR);
+    options.finder = &*finder;
+  }
   std::ifstream expected_lines(kExpected);
   ASSERT_TRUE(expected_lines) << kExpected;
   std::string line;
@@ -41,8 +49,8 @@ TEST(ShippedModel, GivesTheDocumentedOutputOnTheTestPhotos) {
     const nlohmann::json expected = nlohmann::json::parse(line);
     const std::string path =
         std::string(FACEGENDER_TEST_PHOTOS) + "/dlib-faces/" + expected["file"].get<std::string>();
-    const classify::PhotoResult got = classify::classify_photo(
-        model, &cascade, classify::FaceOptions{}, path, classify::kDefaultMaxPixels);
+    const classify::PhotoResult got =
+        classify::classify_photo(model, &cascade, options, path, classify::kDefaultMaxPixels);
     ASSERT_TRUE(got.error.empty()) << got.error;
     ASSERT_EQ(got.faces.size(), expected["faces"].size()) << path;
     for (std::size_t i = 0; i < got.faces.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "classify/classify.hpp"
 #include "commands.hpp"
 #include "common/files.hpp"
 #include "facegender/pipeline.hpp"
@@ -107,43 +108,49 @@ void plot_curves(const std::string& run, const std::string& out) {
 
 // Each conv layer's maps, normalised per map, tiled in a row per layer.
 void plot_features(const std::string& checkpoint_path, const std::string& photo,
-                   const std::string& cascades, const std::string& out) {
+                   const std::string& cascades, const std::string& detectors,
+                   const std::string& out) {
   const Checkpoint checkpoint = read_checkpoint(checkpoint_path);
   Network network(checkpoint.architecture);
   load_weights(network, checkpoint.weights, checkpoint_path);
   network->eval();
-  const json crop =
-      checkpoint.state.value("crop", json{{"margin", 0.2}, {"size", 100}, {"input", 80}});
-  const json norm = checkpoint.state.value("normalization", json{{"mean", 0.0}, {"std", 1.0}});
-  const CropGeometry geometry{crop["margin"].get<double>(), crop["size"].get<int>(),
-                              crop["input"].get<int>()};
-  const Normalization normalization{norm["mean"].get<float>(), norm["std"].get<float>()};
+  // The faces and crop the model asks for, as `classify` finds and cuts them.
+  const json classes = checkpoint.state.value("classes", json::array({"class0", "class1"}));
+  const ModelSpec spec = parse_model_spec(
+      {{"class_names", classes.dump()},
+       {"crop",
+        checkpoint.state.value("crop", json{{"margin", 0.2}, {"size", 100}, {"input", 80}}).dump()},
+       {"detector", checkpoint.state.value("detector", "haar")},
+       {"normalization",
+        checkpoint.state.value("normalization", json{{"mean", 0.0}, {"std", 1.0}}).dump()}});
+  const int side = spec.crop_spec.input();
 
   const std::string bytes = read_file(photo);
   const cv::Mat bgr = cv::imdecode(
       cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
       cv::IMREAD_COLOR);
   if (bgr.empty()) throw std::runtime_error(photo + ": not a decodable image");
-  const ImageView view(std::span<const std::uint8_t>(bgr.data, bgr.total() * 3), bgr.cols, bgr.rows,
-                       PixelFormat::BGR8);
-  const Cascade faces = Cascade::from_file(cascades + "/haarcascade_frontalface_default.json");
-  FaceSearch search;
-  search.pad_fraction = 0.25;
-  FaceBatch batch = prepare_faces(faces, view, search, geometry, normalization);
+  classify::FaceOptions options;
+  std::optional<Cascade> cascade;
+  std::optional<FaceFinder> finder;
+  if (spec.detector == "blazeface") {
+    finder = classify::load_face_finder(detectors);
+    options.finder = &*finder;
+  } else {
+    cascade = classify::load_face_cascade(cascades);
+  }
+  FaceBatch batch = classify::faces_of(bgr, cascade ? &*cascade : nullptr, options, spec);
   std::vector<float> input(
       batch.tensor.begin(),
       batch.tensor.begin() +
-          std::min<std::size_t>(batch.tensor.size(),
-                                static_cast<std::size_t>(geometry.input * geometry.input)));
+          std::min<std::size_t>(batch.tensor.size(), static_cast<std::size_t>(side * side)));
   if (batch.boxes.empty()) {
     std::cerr << "inspect: no face found in " << photo << "; using the whole image\n";
-    const Image gray = to_gray(view);
-    const Image square = resize(gray.view(), geometry.size, geometry.size);
-    input = to_tensor(center_crop(square.view(), geometry.input).view(), normalization);
+    options.whole_image = true;
+    input = classify::faces_of(bgr, nullptr, options, spec).tensor;
   }
   torch::NoGradGuard no_grad;
-  const torch::Tensor x =
-      torch::from_blob(input.data(), {1, 1, geometry.input, geometry.input}, torch::kFloat32);
+  const torch::Tensor x = torch::from_blob(input.data(), {1, 1, side, side}, torch::kFloat32);
   const std::vector<torch::Tensor> maps = network->feature_maps(x);
 
   constexpr int kTile = 48;
@@ -192,6 +199,7 @@ void add_inspect(CLI::App& app) {
 
   struct FeatureOptions {
     std::string checkpoint, photo, out, cascades = FACEGENDER_DEFAULT_CASCADE_DIR;
+    std::string detectors = FACEGENDER_DEFAULT_DETECTOR_DIR;
   };
   auto features = std::make_shared<FeatureOptions>();
   CLI::App* f = cmd->add_subcommand(
@@ -201,8 +209,11 @@ void add_inspect(CLI::App& app) {
   f->add_option("--out", features->out, "PNG to write")->required();
   f->add_option("--cascades", features->cascades, "Folder of cascade JSON files")
       ->capture_default_str();
+  f->add_option("--detectors", features->detectors, "Folder of the BlazeFace .fgnet files")
+      ->capture_default_str();
   f->callback([features] {
-    plot_features(features->checkpoint, features->photo, features->cascades, features->out);
+    plot_features(features->checkpoint, features->photo, features->cascades, features->detectors,
+                  features->out);
   });
 }
 
