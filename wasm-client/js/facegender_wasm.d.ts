@@ -51,11 +51,45 @@ export interface FaceTracker {
 
 export interface Prediction { classIndex: number; className: string; confidence: number; label: string; }
 
+export type CropSpec =
+  | { kind: 'box'; margin?: number; size?: number; input?: number }
+  | { kind: 'aligned'; scale?: number; shift?: number; size?: number };  // 4.2, 0.2, 80
+
 export interface ModelSpec {
   classNames: string[];
   crop: Required<CropGeometry>;
+  cropSpec: CropSpec;
+  /** The detector the model was trained with ('haar' when its metadata names none). */
+  detector: 'haar' | 'blazeface';
   normalization: Required<Normalization>;
 }
+
+export interface Point { x: number; y: number; }
+/** A BlazeFace face: box, keypoints (right eye, left eye, nose tip, mouth, right ear, left ear; the person's right), score. */
+export interface FaceDetection extends Point { width: number; height: number; score: number; keypoints: Point[]; }
+export type SceneName = 'photo' | 'webcam' | 'chip';
+/** The core's scene presets (scenePreset); an object starts from the preset named by `scene` (default photo). */
+export interface SceneSettings {
+  scene?: SceneName; shortRange?: boolean; fullRange?: boolean; shortMinScore?: number; fullMinScore?: number;
+  padFraction?: number; retryPadFraction?: number; retryMinScore?: number; maxFaces?: number;
+  overlapIou?: number; insideFraction?: number;
+}
+export interface BlazeFaceInputs {
+  boxes: Box[]; faces: FaceDetection[]; tensor: Float32Array; input: number; detectMs: number; prepareMs: number;
+}
+export interface FaceFinder {
+  find(pixels: Pixels, width: number, height: number, format: PixelFormat, scene: SceneName | SceneSettings | null): FaceDetection[];
+  faceInputs(rgba: Pixels, width: number, height: number, scene: SceneName | SceneSettings | null,
+             crop: CropSpec | null, normalization: Normalization | null): BlazeFaceInputs;
+  delete(): void;
+}
+export interface FaceSmoother {
+  faceInputs(finder: FaceFinder, rgba: Pixels, width: number, height: number, crop: CropSpec | null,
+             normalization: Normalization | null): BlazeFaceInputs;
+  reset(): void;
+  delete(): void;
+}
+export interface AlignSpec { scale?: number; shift?: number; size?: number; }
 
 export interface Cascade {
   readonly windowWidth: number;
@@ -88,6 +122,14 @@ export interface FaceGender {
              geometry: CropGeometry | null, normalization: Normalization | null): FaceInputs;
 
   FaceTracker: { create(search: FaceSearch | null, settings: TrackSettings | null): FaceTracker };
+
+  /** BlazeFace from the build's .fgnet bytes (build/native/detectors/). */
+  FaceFinder: { fromBytes(shortRange: Uint8Array, fullRange: Uint8Array): FaceFinder };
+  FaceSmoother: { create(settings: { follow?: number; still?: number } | null): FaceSmoother };
+  scenePreset(name: SceneName): Required<Omit<SceneSettings, 'scene'>>;
+  letterboxInput(pixels: Pixels, width: number, height: number, format: PixelFormat, region: Box, size: number): Float32Array;
+  alignedCrop(gray: Pixels, width: number, height: number, face: FaceDetection, spec: AlignSpec | null): Uint8Array;
+  estimatePose(face: FaceDetection): { yaw: number; pitch: number; roll: number };
 
   softmax(logits: Float32Array | Float64Array | number[]): Float32Array;
   formatLabel(className: string, probability: number): string;
