@@ -125,11 +125,8 @@ void plot_features(const std::string& checkpoint_path, const std::string& photo,
         checkpoint.state.value("normalization", json{{"mean", 0.0}, {"std", 1.0}}).dump()}});
   const int side = spec.crop_spec.input();
 
-  const std::string bytes = read_file(photo);
-  const cv::Mat bgr = cv::imdecode(
-      cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
-      cv::IMREAD_COLOR);
-  if (bgr.empty()) throw std::runtime_error(photo + ": not a decodable image");
+  // The trainer's one photo reader: header check, pixel limit, EXIF orientation.
+  const cv::Mat bgr = classify::read_photo(photo, classify::kDefaultMaxPixels);
   classify::FaceOptions options;
   std::optional<Cascade> cascade;
   std::optional<FaceFinder> finder;
