@@ -31,6 +31,25 @@ extern "C" void on_stop_signal(int) {
   stop_requested = true;
 }
 
+// Ctrl-C and SIGTERM ask the run to stop and save while this lives; the
+// previous handlers come back when it goes (also on an exception).
+class StopSignals {
+ public:
+  StopSignals()
+      : previous_int_(std::signal(SIGINT, on_stop_signal)),
+        previous_term_(std::signal(SIGTERM, on_stop_signal)) {}
+  ~StopSignals() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGTERM, previous_term_);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  void (*previous_int_)(int);
+  void (*previous_term_)(int);
+};
+
 torch::Device pick_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   if (name == "cuda") {
@@ -391,14 +410,14 @@ TrainResult train(const TrainConfig& config) {
     write_checkpoint(checkpoint, run.string(), name);
   };
 
+  // Before metrics.jsonl appears: a stop asked for once the run is visible
+  // is honoured (a test sends SIGINT as soon as the file exists).
+  stop_requested = false;
+  const StopSignals signals;
   std::ofstream log(log_path, std::ios::app);
   if (!log) throw std::runtime_error(log_path.string() + ": cannot open for writing");
   Sampler sampler(train_pool, config.seed);
   BatchLoader loader(data, sampler, config, arch.input_size, step, device.is_cuda());
-
-  stop_requested = false;
-  const auto previous_int = std::signal(SIGINT, on_stop_signal);
-  const auto previous_term = std::signal(SIGTERM, on_stop_signal);
   Progress progress("train " + arch.name, config.steps, " steps");
   progress.set(step);
   network->train();
@@ -471,8 +490,6 @@ TrainResult train(const TrainConfig& config) {
   save("last", true);
   if (result.best_step == 0)
     save("best", false);  // no validation split: the last weights are the best known
-  std::signal(SIGINT, previous_int);
-  std::signal(SIGTERM, previous_term);
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();

@@ -183,7 +183,13 @@ TEST_F(Training, InterruptSavesAndExitsCleanly) {
   run_cli({"train", data(), "--out", out, "--steps", "1000", "--batch", "16", "--threads", "2"},
           &pid, false);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  while (!fs::exists(out + "/metrics.jsonl") && std::chrono::steady_clock::now() < deadline) {
+  // Interrupt a run in progress: once a step has been logged.
+  auto logged = [&] {
+    std::error_code error;
+    return fs::exists(out + "/metrics.jsonl", error) &&
+           fs::file_size(out + "/metrics.jsonl", error) > 0;
+  };
+  while (!logged() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   kill(pid, SIGINT);
