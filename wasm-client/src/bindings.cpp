@@ -633,6 +633,18 @@ val crop_spec_out(const fg::CropSpec& c) {
   return o;
 }
 
+// A BlazeFace FaceBatch: {boxes, faces, tensor, input, detectMs, prepareMs}.
+val blazeface_batch_out(const fg::FaceBatch& batch) {
+  val result = val::object();
+  result.set("boxes", boxes_out(batch.boxes));
+  result.set("faces", detections_out(batch.faces));
+  result.set("tensor", float32_array(batch.tensor));
+  result.set("input", batch.input);
+  result.set("detectMs", batch.detect_ms);
+  result.set("prepareMs", batch.prepare_ms);
+  return result;
+}
+
 val finder_from_bytes(val short_range, val full_range) {
   return guarded([&] {
     return val(fg::FaceFinder(
@@ -661,14 +673,7 @@ val finder_face_inputs(const fg::FaceFinder& finder, val rgba, val width, val he
     const fg::Normalization n = normalization_arg(normalization);
     const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
     const fg::FaceBatch batch = fg::prepare_faces(finder, px.view, scene_arg(scene), c, n);
-    val result = val::object();
-    result.set("boxes", boxes_out(batch.boxes));
-    result.set("faces", detections_out(batch.faces));
-    result.set("tensor", float32_array(batch.tensor));
-    result.set("input", batch.input);
-    result.set("detectMs", batch.detect_ms);
-    result.set("prepareMs", batch.prepare_ms);
-    return result;
+    return blazeface_batch_out(batch);
   });
 }
 
@@ -691,14 +696,7 @@ val smoother_face_inputs(fg::FaceSmoother& smoother, const fg::FaceFinder& finde
     const fg::Normalization n = normalization_arg(normalization);
     const Pixels px = pixels_arg(rgba, width, height, fg::PixelFormat::RGBA8, "rgba");
     const fg::FaceBatch batch = fg::prepare_faces(smoother, finder, px.view, c, n);
-    val result = val::object();
-    result.set("boxes", boxes_out(batch.boxes));
-    result.set("faces", detections_out(batch.faces));
-    result.set("tensor", float32_array(batch.tensor));
-    result.set("input", batch.input);
-    result.set("detectMs", batch.detect_ms);
-    result.set("prepareMs", batch.prepare_ms);
-    return result;
+    return blazeface_batch_out(batch);
   });
 }
 
