@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -93,7 +94,13 @@ FaceBatch photo_faces(const std::vector<std::string>& photos, const std::string&
   all.input = spec.crop.input;
   if (photos.empty()) return all;
   const Cascade cascade = classify::load_face_cascade(cascade_dir);
-  const classify::FaceOptions options;
+  // The faces the model will be given: its own detector (metadata), as classify.
+  classify::FaceOptions options;
+  std::optional<FaceFinder> finder;
+  if (spec.detector == "blazeface") {
+    finder = classify::load_face_finder(FACEGENDER_DEFAULT_DETECTOR_DIR);
+    options.finder = &*finder;
+  }
   for (const std::string& path : classify::expand_inputs(photos)) {
     try {
       const FaceBatch faces = classify::faces_of(
