@@ -30,6 +30,21 @@ void validate(const CropGeometry& geometry) {
 
 namespace {
 
+// batch.tensor from `count` model inputs of batch.input squared pixels,
+// input_of(i) giving the i-th.
+template <class InputOf>
+void write_inputs(FaceBatch& batch, std::size_t count, const Normalization& normalization,
+                  InputOf input_of) {
+  const std::size_t plane =
+      static_cast<std::size_t>(batch.input) * static_cast<std::size_t>(batch.input);
+  batch.tensor.resize(count * plane);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Image input = input_of(i);
+    to_tensor(input.view(), normalization,
+              std::span<float>(batch.tensor).subspan(i * plane, plane));
+  }
+}
+
 // Crops and tensors for `boxes` found in `gray`; the stage times from `start`
 // (gray conversion) and `found` (boxes known).
 FaceBatch batch_of(const ImageView& gray, std::vector<Box> boxes, const CropGeometry& geometry,
@@ -38,15 +53,9 @@ FaceBatch batch_of(const ImageView& gray, std::vector<Box> boxes, const CropGeom
   FaceBatch batch;
   batch.input = geometry.input;
   batch.boxes = std::move(boxes);
-  const std::size_t plane =
-      static_cast<std::size_t>(geometry.input) * static_cast<std::size_t>(geometry.input);
-  batch.tensor.resize(batch.boxes.size() * plane);
-  for (std::size_t i = 0; i < batch.boxes.size(); ++i) {
-    const Image crop = crop_face(gray, batch.boxes[i], geometry);
-    const Image input = center_crop(crop.view(), geometry.input);
-    to_tensor(input.view(), normalization,
-              std::span<float>(batch.tensor).subspan(i * plane, plane));
-  }
+  write_inputs(batch, batch.boxes.size(), normalization, [&](std::size_t i) {
+    return center_crop(crop_face(gray, batch.boxes[i], geometry).view(), geometry.input);
+  });
   batch.detect_ms = milliseconds(found - start);
   batch.prepare_ms = milliseconds(Clock::now() - found);
   return batch;
@@ -87,13 +96,34 @@ Box haar_like_box(const FaceDetection& face, int width, int height) {
   return {x, y, s, s};
 }
 
-Image face_input(const ImageView& gray, const FaceDetection& face, const CropSpec& spec) {
+Box face_box(const FaceDetection& face, const CropSpec& spec, int width, int height) {
+  if (spec.kind == CropKind::Aligned) return to_box(face, width, height);
+  return clip_box(haar_like_box(face, width, height), width, height);
+}
+
+namespace {
+
+// The stored crop of `face`, whose face_box is `box`.
+Image cut(const ImageView& gray, const FaceDetection& face, const Box& box, const CropSpec& spec) {
   if (spec.kind == CropKind::Aligned) return aligned_crop(gray, face, spec.aligned);
-  validate(spec.box);
-  const Box box =
-      clip_box(haar_like_box(face, gray.width(), gray.height()), gray.width(), gray.height());
-  const Image crop = crop_face(gray, box, spec.box);
-  return center_crop(crop.view(), spec.box.input);
+  return crop_face(gray, box, spec.box);
+}
+
+// A stored crop as the model's input.
+Image as_input(Image stored, const CropSpec& spec) {
+  if (spec.kind == CropKind::Aligned) return stored;
+  return center_crop(stored.view(), spec.box.input);
+}
+
+}  // namespace
+
+Image stored_crop(const ImageView& gray, const FaceDetection& face, const CropSpec& spec) {
+  if (spec.kind == CropKind::Box) validate(spec.box);
+  return cut(gray, face, face_box(face, spec, gray.width(), gray.height()), spec);
+}
+
+Image face_input(const ImageView& gray, const FaceDetection& face, const CropSpec& spec) {
+  return as_input(stored_crop(gray, face, spec), spec);
 }
 
 namespace {
@@ -107,19 +137,12 @@ FaceBatch blazeface_batch(const ImageView& frame, std::vector<FaceDetection> fac
   const Image gray = to_gray(frame);
   const auto found = Clock::now();
   batch.input = crop.input();
-  const std::size_t plane =
-      static_cast<std::size_t>(batch.input) * static_cast<std::size_t>(batch.input);
-  batch.tensor.resize(batch.faces.size() * plane);
-  for (std::size_t i = 0; i < batch.faces.size(); ++i) {
-    const FaceDetection& face = batch.faces[i];
-    batch.boxes.push_back(crop.kind == CropKind::Box
-                              ? clip_box(haar_like_box(face, gray.width(), gray.height()),
-                                         gray.width(), gray.height())
-                              : to_box(face, gray.width(), gray.height()));
-    const Image input = face_input(gray.view(), face, crop);
-    to_tensor(input.view(), normalization,
-              std::span<float>(batch.tensor).subspan(i * plane, plane));
+  for (const FaceDetection& face : batch.faces) {
+    batch.boxes.push_back(face_box(face, crop, gray.width(), gray.height()));
   }
+  write_inputs(batch, batch.faces.size(), normalization, [&](std::size_t i) {
+    return as_input(cut(gray.view(), batch.faces[i], batch.boxes[i], crop), crop);
+  });
   batch.detect_ms = milliseconds(found - start);
   batch.prepare_ms = milliseconds(Clock::now() - found);
   return batch;

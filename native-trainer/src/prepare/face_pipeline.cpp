@@ -106,10 +106,7 @@ FaceCrop FaceExtractor::extract_blazeface(std::span<const std::uint8_t> file_byt
     crop.pose = HeadPose{p.yaw, p.pitch, p.roll};
     crop.roll_source = RollSource::Landmarks;
   }
-  const Image pixels = options_.crop.kind == CropKind::Box
-                           ? crop_face(gray.view(), clip_box(crop.box, gray.width(), gray.height()),
-                                       options_.geometry)
-                           : aligned_crop(gray.view(), face, options_.crop.aligned);
+  const Image pixels = stored_crop(gray.view(), face, options_.crop);
   crop.pixels.assign(pixels.pixels().begin(), pixels.pixels().end());
   return crop;
 }

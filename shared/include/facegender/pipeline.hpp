@@ -43,8 +43,18 @@ FaceBatch prepare_faces(FaceTracker& tracker, const Cascade& faces, const ImageV
 // higher, a side 1.02 times the width (medians; docs/ARCHITECTURE.md).
 Box haar_like_box(const FaceDetection& face, int width, int height);
 
-// One face's model input (spec.input() squared, Gray8) from a Gray8 frame.
-// Throws InputError for a bad spec.
+// The box a face is shown with, in a width x height frame: haar_like_box
+// (clipped) for a box crop, which is also the box the crop is cut around;
+// the detection's own box (to_box) for the aligned crop.
+Box face_box(const FaceDetection& face, const CropSpec& spec, int width, int height);
+
+// One face's crop as datasets store it (Gray8): the box crop at
+// spec.box.size, or the aligned crop. Throws InputError for a bad spec.
+Image stored_crop(const ImageView& gray, const FaceDetection& face, const CropSpec& spec);
+
+// One face's model input (spec.input() squared, Gray8) from a Gray8 frame:
+// stored_crop, then the centre spec.box.input of a box crop. Throws
+// InputError for a bad spec.
 Image face_input(const ImageView& gray, const FaceDetection& face, const CropSpec& spec);
 
 // frame (any format) -> FaceFinder (BlazeFace, the scene's settings) ->
