@@ -72,17 +72,20 @@ float sigmoid(float logit) {
   return static_cast<float>(1.0 / (1.0 + detail::portable_exp(-static_cast<double>(logit))));
 }
 
+}  // namespace
+
+float intersection_area(const FaceDetection& a, const FaceDetection& b) {
+  const float w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+  const float h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0.0f;
+}
+
 float iou(const FaceDetection& a, const FaceDetection& b) {
-  const float x0 = std::max(a.x, b.x), y0 = std::max(a.y, b.y);
-  const float x1 = std::min(a.x + a.width, b.x + b.width);
-  const float y1 = std::min(a.y + a.height, b.y + b.height);
-  if (x1 <= x0 || y1 <= y0) return 0.0f;
-  const float inter = (x1 - x0) * (y1 - y0);
+  const float inter = intersection_area(a, b);
+  if (inter == 0.0f) return 0.0f;
   const float uni = a.width * a.height + b.width * b.height - inter;
   return uni > 0.0f ? inter / uni : 0.0f;
 }
-
-}  // namespace
 
 std::vector<Point> blazeface_anchors(BlazeFaceModel model) {
   const ModelSpec spec = spec_of(model);

@@ -29,12 +29,6 @@ float area(const FaceDetection& f) {
   return f.width * f.height;
 }
 
-float intersection(const FaceDetection& a, const FaceDetection& b) {
-  const float w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
-  const float h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
-  return w > 0 && h > 0 ? w * h : 0.0f;
-}
-
 // Keeps, best first, faces that neither overlap a kept one too much nor lie
 // mostly inside one (the two models' answers for one face, or a false face
 // on a real face's cheek).
@@ -45,7 +39,7 @@ std::vector<FaceDetection> distinct(std::vector<FaceDetection> faces, const Scen
   std::vector<FaceDetection> kept;
   for (const FaceDetection& f : faces) {
     const bool clash = std::any_of(kept.begin(), kept.end(), [&](const FaceDetection& k) {
-      const float inter = intersection(f, k);
+      const float inter = intersection_area(f, k);
       const float uni = area(f) + area(k) - inter;
       return inter > s.overlap_iou * uni || inter > s.inside_fraction * std::min(area(f), area(k));
     });

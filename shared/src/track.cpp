@@ -121,14 +121,6 @@ std::vector<Box> FaceTracker::update(const Cascade& faces, const ImageView& gray
 
 namespace {
 
-float overlap(const FaceDetection& a, const FaceDetection& b) {
-  const float w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
-  const float h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
-  if (!(w > 0 && h > 0)) return 0.0f;
-  const float inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
-
 float toward(float from, float to, float share) {
   return from + (to - from) * share;
 }
@@ -149,7 +141,7 @@ std::vector<FaceDetection> FaceSmoother::update(const std::vector<FaceDetection>
     int match = -1;
     float best = 0.3f;
     for (std::size_t i = 0; i < previous_.size(); ++i) {
-      const float o = overlap(face, previous_[i]);
+      const float o = iou(face, previous_[i]);
       if (!taken[i] && o > best) {
         best = o;
         match = static_cast<int>(i);

@@ -31,6 +31,11 @@ struct FaceDetection {
   friend bool operator==(const FaceDetection&, const FaceDetection&) = default;
 };
 
+// The area two detections' boxes share (0 when they are apart).
+float intersection_area(const FaceDetection& a, const FaceDetection& b);
+// Their intersection over union (0 when apart or both empty).
+float iou(const FaceDetection& a, const FaceDetection& b);
+
 enum class BlazeFaceModel { ShortRange, FullRange };
 
 struct BlazeFaceParams {
