@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <optional>
 
 #include "classify/classify.hpp"
 #include "classify/onnx_model.hpp"
@@ -33,14 +32,10 @@ TEST(ShippedModel, LoadsWithTheMetadataTheAppsNeed) {
 // faces, labels, and probabilities within 1e-4.
 TEST(ShippedModel, GivesTheDocumentedOutputOnTheTestPhotos) {
   OnnxModel model = OnnxModel::load(kModel);
-  const Cascade cascade = classify::load_face_cascade(FACEGENDER_CASCADE_DIR);
   // The detector the model's metadata names, as `facegender classify` does.
-  classify::FaceOptions options;
-  std::optional<FaceFinder> finder;
-  if (model.spec().detector == "blazeface") {
-    finder = classify::load_face_finder(FACEGENDER_DETECTOR_DIR);
-    options.finder = &*finder;
-  }
+  const classify::FaceOptions options;
+  const classify::Detectors detectors = classify::load_detectors(
+      options, model.spec(), FACEGENDER_CASCADE_DIR, FACEGENDER_DETECTOR_DIR);
   std::ifstream expected_lines(kExpected);
   ASSERT_TRUE(expected_lines) << kExpected;
   std::string line;
@@ -50,7 +45,7 @@ TEST(ShippedModel, GivesTheDocumentedOutputOnTheTestPhotos) {
     const std::string path =
         std::string(FACEGENDER_TEST_PHOTOS) + "/dlib-faces/" + expected["file"].get<std::string>();
     const classify::PhotoResult got =
-        classify::classify_photo(model, &cascade, options, path, classify::kDefaultMaxPixels);
+        classify::classify_photo(model, detectors, options, path, classify::kDefaultMaxPixels);
     ASSERT_TRUE(got.error.empty()) << got.error;
     ASSERT_EQ(got.faces.size(), expected["faces"].size()) << path;
     for (std::size_t i = 0; i < got.faces.size(); ++i) {

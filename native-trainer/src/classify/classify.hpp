@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,11 +67,23 @@ struct FaceOptions {
 // when "auto".
 std::string detector_for(const FaceOptions& options, const ModelSpec& spec);
 
+// The detector a model is given, loaded once: Haar's face cascade or
+// BlazeFace's networks (neither with whole_image).
+struct Detectors {
+  std::optional<Cascade> haar;
+  std::optional<FaceFinder> blazeface;
+};
+
+// Loads the detector detector_for(options, spec) names, from `cascade_dir`
+// or `detector_dir`; throws std::runtime_error naming a missing file.
+Detectors load_detectors(const FaceOptions& options, const ModelSpec& spec,
+                         const std::string& cascade_dir, const std::string& detector_dir);
+
 // Model inputs for a decoded BGR photo: every face the detector finds (Haar:
 // largest first; BlazeFace: best first, the crop the model's metadata names),
-// or the whole photo as one box. `cascade` may be null with whole_image or
-// BlazeFace.
-FaceBatch faces_of(const cv::Mat& bgr, const Cascade* cascade, const FaceOptions& options,
+// or the whole photo as one box. Throws std::invalid_argument when the
+// detector it needs is not in `detectors`.
+FaceBatch faces_of(const cv::Mat& bgr, const Detectors& detectors, const FaceOptions& options,
                    const ModelSpec& spec);
 
 struct FaceResult {
@@ -95,7 +108,7 @@ std::vector<FaceResult> classify_faces(OnnxModel& model, const FaceBatch& batch)
 // Reads, decodes, finds faces and classifies; errors land in `error`, so one
 // bad file does not stop a run. `photo` receives the decoded image (for
 // --annotate) when given.
-PhotoResult classify_photo(OnnxModel& model, const Cascade* cascade, const FaceOptions& options,
+PhotoResult classify_photo(OnnxModel& model, const Detectors& detectors, const FaceOptions& options,
                            const std::string& path, std::uint64_t max_pixels,
                            cv::Mat* photo = nullptr);
 

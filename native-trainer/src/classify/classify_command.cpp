@@ -213,17 +213,29 @@ std::string detector_for(const FaceOptions& options, const ModelSpec& spec) {
   return options.detector == "auto" ? spec.detector : options.detector;
 }
 
-FaceBatch faces_of(const cv::Mat& bgr, const Cascade* cascade, const FaceOptions& options,
+Detectors load_detectors(const FaceOptions& options, const ModelSpec& spec,
+                         const std::string& cascade_dir, const std::string& detector_dir) {
+  Detectors detectors;
+  if (options.whole_image) return detectors;
+  if (detector_for(options, spec) == "blazeface") {
+    detectors.blazeface = load_face_finder(detector_dir);
+  } else {
+    detectors.haar = load_face_cascade(cascade_dir);
+  }
+  return detectors;
+}
+
+FaceBatch faces_of(const cv::Mat& bgr, const Detectors& detectors, const FaceOptions& options,
                    const ModelSpec& spec) {
   const ImageView view = bgr_view(bgr);
   if (options.whole_image) return whole_image_batch(to_gray(view), spec);
   if (detector_for(options, spec) == "blazeface") {
-    if (options.finder == nullptr) throw std::invalid_argument("faces_of: BlazeFace is not loaded");
-    return prepare_faces(*options.finder, view, scene_settings(options.scene), spec.crop_spec,
+    if (!detectors.blazeface) throw std::invalid_argument("faces_of: BlazeFace is not loaded");
+    return prepare_faces(*detectors.blazeface, view, scene_settings(options.scene), spec.crop_spec,
                          spec.normalization);
   }
-  if (cascade == nullptr) throw std::invalid_argument("faces_of: no cascade and not whole_image");
-  return prepare_faces(*cascade, view, options.search, spec.crop, spec.normalization);
+  if (!detectors.haar) throw std::invalid_argument("faces_of: no cascade and not whole_image");
+  return prepare_faces(*detectors.haar, view, options.search, spec.crop, spec.normalization);
 }
 
 std::vector<FaceResult> classify_faces(OnnxModel& model, const FaceBatch& batch) {
@@ -242,7 +254,7 @@ std::vector<FaceResult> classify_faces(OnnxModel& model, const FaceBatch& batch)
   return faces;
 }
 
-PhotoResult classify_photo(OnnxModel& model, const Cascade* cascade, const FaceOptions& options,
+PhotoResult classify_photo(OnnxModel& model, const Detectors& detectors, const FaceOptions& options,
                            const std::string& path, std::uint64_t max_pixels, cv::Mat* photo) {
   PhotoResult result;
   result.file = path;
@@ -250,7 +262,7 @@ PhotoResult classify_photo(OnnxModel& model, const Cascade* cascade, const FaceO
     cv::Mat bgr = read_photo(path, max_pixels);
     result.width = bgr.cols;
     result.height = bgr.rows;
-    result.faces = classify_faces(model, faces_of(bgr, cascade, options, model.spec()));
+    result.faces = classify_faces(model, faces_of(bgr, detectors, options, model.spec()));
     if (photo != nullptr) *photo = std::move(bgr);
   } catch (const std::exception& e) {
     // The core's InputError and OpenCV's messages do not name the file.
@@ -401,17 +413,9 @@ void write_annotation(const cv::Mat& drawing, const std::string& path) {
 
 void run_classify(ClassifyArgs& args) {
   OnnxModel model = load_model(args.model);
-  std::optional<Cascade> cascade;
-  std::optional<FaceFinder> finder;
   args.faces.scene = parse_scene(args.scene);
-  if (!args.faces.whole_image) {
-    if (detector_for(args.faces, model.spec()) == "blazeface") {
-      finder = load_face_finder(args.detectors);
-      args.faces.finder = &*finder;
-    } else {
-      cascade = load_face_cascade(args.cascades);
-    }
-  }
+  const Detectors detectors =
+      load_detectors(args.faces, model.spec(), args.cascades, args.detectors);
   const std::vector<std::string> files = expand_inputs(args.inputs);
   if (files.empty()) throw std::runtime_error("no photos found in the given folders");
   AnnotationTargets targets(args.annotate, files.size());
@@ -419,8 +423,8 @@ void run_classify(ClassifyArgs& args) {
   std::size_t failed = 0;
   for (const std::string& file : files) {
     cv::Mat photo;
-    PhotoResult result = classify_photo(model, cascade ? &*cascade : nullptr, args.faces, file,
-                                        args.max_pixels, args.annotate.empty() ? nullptr : &photo);
+    PhotoResult result = classify_photo(model, detectors, args.faces, file, args.max_pixels,
+                                        args.annotate.empty() ? nullptr : &photo);
     if (result.error.empty() && !args.annotate.empty()) {
       try {
         write_annotation(annotate(photo, result.faces), targets.next(file));

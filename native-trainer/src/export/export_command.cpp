@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <optional>
 #include <random>
 #include <stdexcept>
 
@@ -93,18 +92,14 @@ FaceBatch photo_faces(const std::vector<std::string>& photos, const std::string&
   FaceBatch all;
   all.input = spec.crop.input;
   if (photos.empty()) return all;
-  const Cascade cascade = classify::load_face_cascade(cascade_dir);
   // The faces the model will be given: its own detector (metadata), as classify.
-  classify::FaceOptions options;
-  std::optional<FaceFinder> finder;
-  if (spec.detector == "blazeface") {
-    finder = classify::load_face_finder(FACEGENDER_DEFAULT_DETECTOR_DIR);
-    options.finder = &*finder;
-  }
+  const classify::FaceOptions options;
+  const classify::Detectors detectors =
+      classify::load_detectors(options, spec, cascade_dir, FACEGENDER_DEFAULT_DETECTOR_DIR);
   for (const std::string& path : classify::expand_inputs(photos)) {
     try {
       const FaceBatch faces = classify::faces_of(
-          classify::read_photo(path, classify::kDefaultMaxPixels), &cascade, options, spec);
+          classify::read_photo(path, classify::kDefaultMaxPixels), detectors, options, spec);
       all.boxes.insert(all.boxes.end(), faces.boxes.begin(), faces.boxes.end());
       all.tensor.insert(all.tensor.end(), faces.tensor.begin(), faces.tensor.end());
       ++photo_count;

@@ -128,15 +128,8 @@ void plot_features(const std::string& checkpoint_path, const std::string& photo,
   // The trainer's one photo reader: header check, pixel limit, EXIF orientation.
   const cv::Mat bgr = classify::read_photo(photo, classify::kDefaultMaxPixels);
   classify::FaceOptions options;
-  std::optional<Cascade> cascade;
-  std::optional<FaceFinder> finder;
-  if (spec.detector == "blazeface") {
-    finder = classify::load_face_finder(detectors);
-    options.finder = &*finder;
-  } else {
-    cascade = classify::load_face_cascade(cascades);
-  }
-  FaceBatch batch = classify::faces_of(bgr, cascade ? &*cascade : nullptr, options, spec);
+  const classify::Detectors found_by = classify::load_detectors(options, spec, cascades, detectors);
+  FaceBatch batch = classify::faces_of(bgr, found_by, options, spec);
   std::vector<float> input(
       batch.tensor.begin(),
       batch.tensor.begin() +
@@ -144,7 +137,7 @@ void plot_features(const std::string& checkpoint_path, const std::string& photo,
   if (batch.boxes.empty()) {
     std::cerr << "inspect: no face found in " << photo << "; using the whole image\n";
     options.whole_image = true;
-    input = classify::faces_of(bgr, nullptr, options, spec).tensor;
+    input = classify::faces_of(bgr, found_by, options, spec).tensor;
   }
   torch::NoGradGuard no_grad;
   const torch::Tensor x = torch::from_blob(input.data(), {1, 1, side, side}, torch::kFloat32);
