@@ -474,34 +474,43 @@ void face_inputs_op(Vectors& v, const Cascades& cascades, const std::string& cas
         });
 }
 
+// A short video from a photo: `count` frames, each the photo moved by (dx, dy)
+// more pixels, registered as images named PREFIX-K-photo; also their names.
+struct Video {
+  std::vector<Input> frames;
+  json names = json::array();
+};
+
+Video moving_frames(Vectors& v, const Input& rgba, const std::string& prefix, int count, int dx,
+                    int dy) {
+  const int width = rgba.width - count * dx;
+  const int height = rgba.height - count * dy;
+  Video video;
+  for (int k = 0; k < count; ++k) {
+    Input frame;
+    frame.name = prefix + "-" + std::to_string(k) + "-" + rgba.name;
+    frame.width = width;
+    frame.height = height;
+    frame.format = fg::PixelFormat::RGBA8;
+    for (int y = 0; y < height; ++y) {
+      const auto row = rgba.bytes.begin() + ((y + k * dy) * rgba.width + k * dx) * 4;
+      frame.bytes.insert(frame.bytes.end(), row, row + width * 4);
+    }
+    video.names.push_back(v.image(frame));
+    video.frames.push_back(std::move(frame));
+  }
+  return video;
+}
+
 // The webcam path: a tracker over a short video (the photo moving a few pixels
 // per frame); the boxes, full-search flags and tensors of every frame.
 void track_faces_op(Vectors& v, const Cascades& cascades, const Input& rgba,
                     const fg::FaceSearch& search, const fg::TrackSettings& settings,
                     const fg::CropGeometry& geometry) {
-  constexpr int kFrames = 5;
-  constexpr int kStepX = 5;
-  constexpr int kStepY = 2;
-  const int width = rgba.width - kFrames * kStepX;
-  const int height = rgba.height - kFrames * kStepY;
-  std::vector<Input> frames;
-  json names = json::array();
-  for (int k = 0; k < kFrames; ++k) {
-    Input frame;
-    frame.name = "moved-" + std::to_string(k) + "-" + rgba.name;
-    frame.width = width;
-    frame.height = height;
-    frame.format = fg::PixelFormat::RGBA8;
-    for (int y = 0; y < height; ++y) {
-      const auto row = rgba.bytes.begin() + ((y + k * kStepY) * rgba.width + k * kStepX) * 4;
-      frame.bytes.insert(frame.bytes.end(), row, row + width * 4);
-    }
-    names.push_back(v.image(frame));
-    frames.push_back(std::move(frame));
-  }
+  const Video video = moving_frames(v, rgba, "moved", 5, 5, 2);
   v.add({{"op", "trackFaces"},
          {"cascade", "frontalface_default"},
-         {"frames", names},
+         {"frames", video.names},
          {"search", search_json(search)},
          {"settings",
           {{"fullSearchEvery", settings.full_search_every},
@@ -511,7 +520,7 @@ void track_faces_op(Vectors& v, const Cascades& cascades, const Input& rgba,
         [&] {
           fg::FaceTracker tracker(search, settings);
           json out = json::array();
-          for (const Input& frame : frames) {
+          for (const Input& frame : video.frames) {
             const fg::FaceBatch batch = fg::prepare_faces(tracker, cascades["frontalface_default"],
                                                           frame.view(), geometry, {});
             out.push_back({{"boxes", boxes_json(batch.boxes)},
@@ -613,29 +622,13 @@ std::vector<fg::FaceDetection> blazeface_ops(Vectors& v, const fg::FaceFinder& f
 // The BlazeFace webcam path over a short video (the photo moving a few pixels
 // per frame): smoothed faces and tensors of every frame.
 void smooth_faces_op(Vectors& v, const fg::FaceFinder& finder, const Input& rgba) {
-  constexpr int kFrames = 4;
-  const int width = rgba.width - kFrames * 3, height = rgba.height - kFrames * 2;
-  std::vector<Input> frames;
-  json names = json::array();
-  for (int k = 0; k < kFrames; ++k) {
-    Input frame;
-    frame.name = "blaze-moved-" + std::to_string(k) + "-" + rgba.name;
-    frame.width = width;
-    frame.height = height;
-    frame.format = fg::PixelFormat::RGBA8;
-    for (int y = 0; y < height; ++y) {
-      const auto row = rgba.bytes.begin() + ((y + k * 2) * rgba.width + k * 3) * 4;
-      frame.bytes.insert(frame.bytes.end(), row, row + width * 4);
-    }
-    names.push_back(v.image(frame));
-    frames.push_back(std::move(frame));
-  }
-  v.add({{"op", "smoothFaces"}, {"frames", names}, {"crop", align_json({})}}, [&] {
+  const Video video = moving_frames(v, rgba, "blaze-moved", 4, 3, 2);
+  v.add({{"op", "smoothFaces"}, {"frames", video.names}, {"crop", align_json({})}}, [&] {
     fg::FaceSmoother smoother;
     fg::CropSpec spec;
     spec.kind = fg::CropKind::Aligned;
     json out = json::array();
-    for (const Input& frame : frames) {
+    for (const Input& frame : video.frames) {
       const fg::FaceBatch batch = fg::prepare_faces(smoother, finder, frame.view(), spec, {});
       out.push_back({{"faces", detections_json(batch.faces)}, {"tensor", v.f32(batch.tensor)}});
     }
