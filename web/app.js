@@ -239,7 +239,9 @@ async function classifyPhoto(file) {
       setStatus(`No face found in “${name}” (${size}).`);
       ui.noFace.hidden = false;
     } else {
-      setStatus(`${count} face${count === 1 ? '' : 's'} found in “${name}” (${size}), largest first.`);
+      // Haar's faces come largest first, BlazeFace's (with keypoints) surest first.
+      const order = result.faces ? 'surest first' : 'largest first';
+      setStatus(`${count} face${count === 1 ? '' : 's'} found in “${name}” (${size}), ${order}.`);
     }
   } catch (error) {
     reportError(error, 'classifying the photo');
