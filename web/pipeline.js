@@ -122,13 +122,10 @@ export class Classifier {
     this.buildInfo = buildInfo;
     this.modelBytes = modelBytes;
     this.inputName = session.inputNames.includes('input') ? 'input' : session.inputNames[0];
-    if (session.outputNames.includes('probabilities')) {
-      this.outputName = 'probabilities';
-      this.outputIsLogits = false;
-    } else {
-      this.outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
-      this.outputIsLogits = true;
-    }
+    // The core's rule, the CLI's too: which output, probabilities or logits.
+    const output = fg.chooseModelOutput(session.outputNames, assets.metadata);
+    this.outputName = output.name;
+    this.outputKind = output.kind;
     this.queue = Promise.resolve();
     // ms spent in each loading step, for the benchmark and the curious.
     this.loadTimings = { ...assets.loadTimings };
@@ -153,7 +150,8 @@ export class Classifier {
 
     onProgress('Loading the model…');
     const modelBytes = new Uint8Array(await (await fetchOk(buildInfo.model)).arrayBuffer());
-    const spec = fg.parseModelSpec(readOnnxMetadata(modelBytes));
+    const metadata = readOnnxMetadata(modelBytes);
+    const spec = fg.parseModelSpec(metadata);
     // The detector the model was trained with (its metadata): BlazeFace's
     // networks are fetched only for a model that needs them.
     let finder = null;
@@ -164,7 +162,7 @@ export class Classifier {
       finder = fg.FaceFinder.fromBytes(shortRange, fullRange);
     }
     const loadTimings = { coreMs: t1 - t0, modelMs: performance.now() - t1 };
-    const assets = { fg, cascade, finder, spec, buildInfo, modelBytes, loadTimings };
+    const assets = { fg, cascade, finder, spec, metadata, buildInfo, modelBytes, loadTimings };
     return Classifier.open(assets, backend, onProgress);
   }
 
@@ -257,10 +255,14 @@ export class Classifier {
     const output = outputs[this.outputName];
     const values = output.data;
     const classes = this.spec.classNames.length;
+    // Checked at the warm-up, so a model that does not fit fails at load.
+    if (values.length !== dims[0] * classes) {
+      throw new Error(`the model's output "${this.outputName}" gives ${values.length / dims[0]} values per face, but its metadata names ${classes} classes`);
+    }
     const rows = [];
     for (let i = 0; i < dims[0]; i += 1) {
       const row = values.subarray(i * classes, (i + 1) * classes);
-      rows.push(Array.from(this.outputIsLogits ? this.fg.softmax(row) : row));
+      rows.push(Array.from(this.fg.outputProbabilities(row, this.outputKind, classes)));
     }
     output.dispose?.();
     return rows;

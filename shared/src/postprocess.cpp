@@ -25,6 +25,49 @@ std::vector<float> softmax(std::span<const float> logits) {
   return out;
 }
 
+ModelOutput choose_model_output(const std::vector<std::string>& output_names,
+                                const std::map<std::string, std::string>& metadata) {
+  if (output_names.empty()) throw InputError("model: it has no outputs");
+  for (const char* name : {"probabilities", "logits"}) {
+    if (std::find(output_names.begin(), output_names.end(), name) != output_names.end()) {
+      return {name,
+              std::string_view(name) == "logits" ? OutputKind::Logits : OutputKind::Probabilities};
+    }
+  }
+  const auto declared = metadata.find("output");
+  if (declared == metadata.end()) {
+    throw InputError("model: its output \"" + output_names.front() +
+                     "\" is named neither \"probabilities\" nor \"logits\", and its metadata has "
+                     "no \"output\" key saying which it holds");
+  }
+  if (declared->second == "probabilities") return {output_names.front(), OutputKind::Probabilities};
+  if (declared->second == "logits") return {output_names.front(), OutputKind::Logits};
+  throw InputError("model metadata: \"output\" is \"" + declared->second +
+                   "\", not \"probabilities\" or \"logits\"");
+}
+
+std::vector<float> output_probabilities(std::span<const float> row, OutputKind kind,
+                                        std::size_t classes) {
+  if (row.size() != classes) {
+    throw InputError("model output: " + std::to_string(row.size()) + " values for " +
+                     std::to_string(classes) + " classes");
+  }
+  if (kind == OutputKind::Logits) return softmax(row);
+  double total = 0.0;
+  for (const float p : row) {
+    if (!std::isfinite(p) || p < 0.0f || p > 1.0f) {
+      throw InputError("model output: " + std::to_string(p) +
+                       " is not a probability (is the output logits?)");
+    }
+    total += p;
+  }
+  if (std::abs(total - 1.0) > 1e-3) {
+    throw InputError("model output: probabilities sum to " + std::to_string(total) +
+                     ", not 1 (is the output logits?)");
+  }
+  return {row.begin(), row.end()};
+}
+
 std::string format_label(std::string_view class_name, float probability) {
   char percent[32];
   std::snprintf(percent, sizeof percent, "%.1f%%", static_cast<double>(probability) * 100.0);

@@ -51,5 +51,33 @@ TEST(ModelSpec, NamesTheBadKey) {
   EXPECT_THROW(parse_model_spec({{"class_names", R"(["solo"])"}}), InputError);
 }
 
+TEST(ModelOutput, ProbabilitiesByNameThenLogitsThenMetadata) {
+  const ModelOutput named = choose_model_output({"features", "probabilities"}, {});
+  EXPECT_EQ(named.name, "probabilities");
+  EXPECT_EQ(named.kind, OutputKind::Probabilities);
+  EXPECT_EQ(choose_model_output({"logits"}, {}).kind, OutputKind::Logits);
+  const ModelOutput declared = choose_model_output({"dense_3"}, {{"output", "logits"}});
+  EXPECT_EQ(declared.name, "dense_3");
+  EXPECT_EQ(declared.kind, OutputKind::Logits);
+  EXPECT_THROW(choose_model_output({"dense_3"}, {}), InputError);
+  EXPECT_THROW(choose_model_output({"dense_3"}, {{"output", "scores"}}), InputError);
+  EXPECT_THROW(choose_model_output({}, {}), InputError);
+}
+
+TEST(ModelOutput, LogitsGetSoftmaxAndProbabilitiesAreChecked) {
+  const std::vector<float> logits = {-2.3f, 1.1f};
+  EXPECT_EQ(output_probabilities(logits, OutputKind::Logits, 2), softmax(logits));
+  EXPECT_EQ(output_probabilities(std::vector<float>{0.25f, 0.75f}, OutputKind::Probabilities, 2),
+            (std::vector<float>{0.25f, 0.75f}));
+  // A negative number read as a probability gave "female 9.39%" once.
+  EXPECT_THROW(output_probabilities(logits, OutputKind::Probabilities, 2), InputError);
+  EXPECT_THROW(output_probabilities(std::vector<float>{0.5f, 0.6f}, OutputKind::Probabilities, 2),
+               InputError);
+  EXPECT_THROW(output_probabilities(std::vector<float>{0.2f, 0.3f, 0.5f}, OutputKind::Logits, 2),
+               InputError);
+  EXPECT_THROW(output_probabilities(std::vector<float>{NAN, 1.0f}, OutputKind::Logits, 2),
+               InputError);
+}
+
 }  // namespace
 }  // namespace facegender

@@ -7,6 +7,11 @@
 export type Pixels = Uint8Array | Uint8ClampedArray | number[];
 export type PixelFormat = 'gray' | 'rgb' | 'bgr' | 'rgba';
 
+export interface ModelOutput {
+  name: string;
+  kind: 'probabilities' | 'logits';
+}
+
 export interface Box { x: number; y: number; width: number; height: number; }
 
 /** Like cv::CascadeClassifier::detectMultiScale's parameters; omitted fields keep the defaults. */
@@ -135,6 +140,10 @@ export interface FaceGender {
   formatLabel(className: string, probability: number): string;
   predict(probabilities: Float32Array | Float64Array | number[], classNames: string[]): Prediction;
   parseModelSpec(metadata: Record<string, unknown> | Map<string, unknown>): ModelSpec;
+  /** The output to read and what it holds: "probabilities" by name, else "logits" by name, else metadata.output. Throws InputError. */
+  chooseModelOutput(outputNames: string[], metadata: Record<string, unknown> | Map<string, unknown>): ModelOutput;
+  /** One face's output row as probabilities: softmax of logits, or checked probabilities. Throws InputError. */
+  outputProbabilities(row: Float32Array | Float64Array | number[], kind: 'probabilities' | 'logits', classes: number): Float32Array;
 }
 
 export default function createFaceGender(moduleOverrides?: { wasmBinary?: ArrayBuffer | Uint8Array;

@@ -460,27 +460,31 @@ val crop_spec_out(const fg::CropSpec& c);  // below, with the BlazeFace API
 
 // metadata: the ONNX metadata_props as a plain object (or a Map) of strings.
 // Values that are not strings (already parsed JSON) go through JSON.stringify.
+std::map<std::string, std::string> metadata_arg(val metadata) {
+  std::map<std::string, std::string> props;
+  if (metadata.instanceof (val::global("Map")))
+    metadata = val::global("Object").call<val>("fromEntries", metadata);
+  if (!is_object(metadata) || metadata.isArray())
+    throw ArgumentTypeError("metadata must be an object of strings, got " + type_of(metadata));
+  const val keys = val::global("Object").call<val>("keys", metadata);
+  const std::size_t n = keys["length"].as<std::size_t>();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string key = keys[i].as<std::string>();
+    val value = metadata[key];
+    if (value.typeOf().as<std::string>() != "string") {
+      const std::string type = type_of(value);
+      if (type == "bigint" || type == "symbol" || type == "function" || type == "undefined")
+        throw ArgumentTypeError("metadata." + key + " must be a string or JSON data, got " + type);
+      value = val::global("JSON").call<val>("stringify", value);
+    }
+    props[key] = value.as<std::string>();
+  }
+  return props;
+}
+
 val parse_model_spec(val metadata) {
   return guarded([&] {
-    std::map<std::string, std::string> props;
-    if (metadata.instanceof (val::global("Map")))
-      metadata = val::global("Object").call<val>("fromEntries", metadata);
-    if (!is_object(metadata) || metadata.isArray())
-      throw ArgumentTypeError("metadata must be an object of strings, got " + type_of(metadata));
-    const val keys = val::global("Object").call<val>("keys", metadata);
-    const std::size_t n = keys["length"].as<std::size_t>();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::string key = keys[i].as<std::string>();
-      val value = metadata[key];
-      if (value.typeOf().as<std::string>() != "string") {
-        const std::string type = type_of(value);
-        if (type == "bigint" || type == "symbol" || type == "function" || type == "undefined")
-          throw ArgumentTypeError("metadata." + key + " must be a string or JSON data, got " +
-                                  type);
-        value = val::global("JSON").call<val>("stringify", value);
-      }
-      props[key] = value.as<std::string>();
-    }
+    const std::map<std::string, std::string> props = metadata_arg(metadata);
     const fg::ModelSpec spec = fg::parse_model_spec(props);
     val crop = val::object();
     crop.set("margin", spec.crop.margin);
@@ -496,6 +500,39 @@ val parse_model_spec(val metadata) {
     result.set("detector", spec.detector);
     result.set("normalization", norm);
     return result;
+  });
+}
+
+const char* output_kind_name(fg::OutputKind kind) {
+  return kind == fg::OutputKind::Logits ? "logits" : "probabilities";
+}
+
+// outputNames: the session's output names; metadata as for parseModelSpec.
+val choose_model_output(val output_names, val metadata) {
+  return guarded([&] {
+    const fg::ModelOutput output = fg::choose_model_output(
+        string_array_arg(output_names, "outputNames"), metadata_arg(metadata));
+    val result = val::object();
+    result.set("name", output.name);
+    result.set("kind", std::string(output_kind_name(output.kind)));
+    return result;
+  });
+}
+
+val output_probabilities(val row, val kind, val classes) {
+  return guarded([&] {
+    const std::string kind_name = string_arg(kind, "kind");
+    if (kind_name != "logits" && kind_name != "probabilities")
+      throw ArgumentTypeError("kind must be \"probabilities\" or \"logits\", got \"" + kind_name +
+                              "\"");
+    const double count = number_arg(classes, "classes");
+    if (!(count >= 1 && count <= 1e6) ||
+        count != static_cast<double>(static_cast<std::size_t>(count)))
+      throw ArgumentTypeError("classes must be a positive integer");
+    return float32_array(fg::output_probabilities(
+        floats_arg(row, "row"),
+        kind_name == "logits" ? fg::OutputKind::Logits : fg::OutputKind::Probabilities,
+        static_cast<std::size_t>(count)));
   });
 }
 
@@ -774,6 +811,8 @@ EMSCRIPTEN_BINDINGS(facegender) {
   function("formatLabel", &format_label);
   function("predict", &predict);
   function("parseModelSpec", &parse_model_spec);
+  function("chooseModelOutput", &choose_model_output);
+  function("outputProbabilities", &output_probabilities);
 
   class_<fg::FaceFinder>("FaceFinder")
       .class_function("fromBytes", &finder_from_bytes)

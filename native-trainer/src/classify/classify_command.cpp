@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -22,6 +23,7 @@
 #include "classify/onnx_model.hpp"
 #include "commands.hpp"
 #include "common/files.hpp"
+#include "common/json_text.hpp"
 #include "facegender/preprocess.hpp"
 #include "prepare/image_probe.hpp"
 #include "prepare/sha256.hpp"
@@ -46,13 +48,18 @@ std::string read_photo_bytes(const std::string& path, std::uint64_t max_pixels) 
   const fs::file_status status = fs::status(path, error);
   if (!fs::exists(status)) throw std::runtime_error(path + ": no such file");
   if (fs::is_directory(status)) throw std::runtime_error(path + ": is a directory, not a photo");
+  // Devices and FIFOs are refused before anything is read (read_file checks
+  // again on the open file).
+  if (!fs::is_regular_file(status)) {
+    throw std::runtime_error(path + ": not a regular file (a device, FIFO or socket), not a photo");
+  }
   const std::uintmax_t size = fs::file_size(path, error);
   if (!error && size > max_file_bytes(max_pixels)) {
     throw std::runtime_error(path + ": " + std::to_string(size) +
                              " bytes is too large a file for --max-pixels " +
                              std::to_string(max_pixels));
   }
-  return read_file(path);
+  return read_file(path, max_file_bytes(max_pixels));
 }
 
 // Shortest decimal that reads back as the same float, so JSON shows 0.9973,
@@ -279,9 +286,21 @@ std::string percent_label(std::string_view class_name, float probability) {
   return std::string(class_name) + " " + percent;
 }
 
+std::string hex_bytes(const std::string& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (const unsigned char c : bytes) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
 ordered_json to_json(const PhotoResult& result, const std::vector<std::string>& class_names,
                      bool with_input_hashes) {
   ordered_json line = {{"file", result.file}};
+  // A name that is not UTF-8 prints with U+FFFD; its bytes say which file it was.
+  if (!is_utf8(result.file)) line["file_hex"] = hex_bytes(result.file);
   if (!result.error.empty()) {
     line["error"] = result.error;
     return line;
@@ -374,33 +393,62 @@ OnnxModel load_model(const std::string& path) {
   return OnnxModel::load(path);
 }
 
+// The same file under another spelling (./a.jpg, a link) counts as the same.
+std::string identity_of(const std::string& path) {
+  std::error_code error;
+  const fs::path canonical = fs::weakly_canonical(path, error);
+  return error ? fs::absolute(path).lexically_normal().string() : canonical.string();
+}
+
 // Where --annotate puts each photo's drawing: the given file for a single
-// photo, else <folder>/<stem>.png (numbered when stems repeat).
+// photo, else <folder>/<stem>.png (numbered when stems repeat). Planned for
+// every photo before any is read, so a drawing that would replace an input
+// is refused before anything is written.
 class AnnotationTargets {
  public:
-  AnnotationTargets(std::string target, std::size_t inputs) : target_(std::move(target)) {
-    if (target_.empty()) return;
+  AnnotationTargets(const std::string& target, const std::vector<std::string>& photos) {
+    if (target.empty()) return;
     std::error_code error;
-    single_file_ = inputs == 1 && has_image_extension(target_) && !fs::is_directory(target_, error);
-    if (!single_file_ && has_image_extension(target_)) {
-      throw std::runtime_error("--annotate " + target_ +
+    const bool single_file =
+        photos.size() == 1 && has_image_extension(target) && !fs::is_directory(target, error);
+    if (!single_file && has_image_extension(target)) {
+      throw std::runtime_error("--annotate " + target +
                                ": with several photos, give a folder for the drawings");
     }
-    if (!single_file_) fs::create_directories(target_);
+    std::set<std::string> used;
+    for (const std::string& photo : photos) {
+      if (single_file) {
+        paths_.push_back(target);
+        continue;
+      }
+      const std::string stem = fs::path(photo).stem().string();
+      std::string name = stem + ".png";
+      for (int n = 2; !used.insert(name).second; ++n)
+        name = stem + "-" + std::to_string(n) + ".png";
+      paths_.push_back((fs::path(target) / name).string());
+    }
+    refuse_overwriting_inputs(target, photos);
+    if (!single_file) fs::create_directories(target);
   }
 
-  std::string next(const std::string& photo) {
-    if (single_file_) return target_;
-    const std::string stem = fs::path(photo).stem().string();
-    std::string name = stem + ".png";
-    for (int n = 2; !used_.insert(name).second; ++n) name = stem + "-" + std::to_string(n) + ".png";
-    return (fs::path(target_) / name).string();
-  }
+  const std::string& at(std::size_t photo) const { return paths_.at(photo); }
 
  private:
-  std::string target_;
-  bool single_file_ = false;
-  std::set<std::string> used_;
+  void refuse_overwriting_inputs(const std::string& target,
+                                 const std::vector<std::string>& photos) {
+    std::map<std::string, std::string> inputs;
+    for (const std::string& photo : photos) inputs.emplace(identity_of(photo), photo);
+    for (const std::string& path : paths_) {
+      const auto input = inputs.find(identity_of(path));
+      if (input != inputs.end()) {
+        throw std::runtime_error("--annotate " + target + ": its drawing " + path +
+                                 " would replace the input photo " + input->second +
+                                 "; give a file or folder that is not among the inputs");
+      }
+    }
+  }
+
+  std::vector<std::string> paths_;
 };
 
 void write_annotation(const cv::Mat& drawing, const std::string& path) {
@@ -418,23 +466,24 @@ void run_classify(ClassifyArgs& args) {
       load_detectors(args.faces, model.spec(), args.cascades, args.detectors);
   const std::vector<std::string> files = expand_inputs(args.inputs);
   if (files.empty()) throw std::runtime_error("no photos found in the given folders");
-  AnnotationTargets targets(args.annotate, files.size());
+  const AnnotationTargets targets(args.annotate, files);
 
   std::size_t failed = 0;
-  for (const std::string& file : files) {
+  for (std::size_t index = 0; index < files.size(); ++index) {
+    const std::string& file = files[index];
     cv::Mat photo;
     PhotoResult result = classify_photo(model, detectors, args.faces, file, args.max_pixels,
                                         args.annotate.empty() ? nullptr : &photo);
     if (result.error.empty() && !args.annotate.empty()) {
       try {
-        write_annotation(annotate(photo, result.faces), targets.next(file));
+        write_annotation(annotate(photo, result.faces), targets.at(index));
       } catch (const std::exception& e) {
         result.error = e.what();
       }
     }
     if (!result.error.empty()) ++failed;
     if (args.json) {
-      std::cout << to_json(result, model.spec().class_names, args.input_hashes).dump() << '\n'
+      std::cout << json_text(to_json(result, model.spec().class_names, args.input_hashes)) << '\n'
                 << std::flush;
     } else if (result.error.empty()) {
       std::cout << to_text(result) << '\n' << std::flush;

@@ -46,10 +46,13 @@ int declared_input_side(const onnx::ValueInfoProto& input, const std::string& so
 std::vector<std::string> graph_output_names(const onnx::GraphProto& graph) {
   std::vector<std::string> names;
   for (const onnx::ValueInfoProto& output : graph.output()) names.push_back(output.name());
-  // The probabilities first: they are what classify reads.
-  const auto probabilities = std::find(names.begin(), names.end(), kOnnxOutputName);
-  if (probabilities != names.end()) std::rotate(names.begin(), probabilities, probabilities + 1);
   return names;
+}
+
+// The output classify reads goes first.
+void put_first(std::vector<std::string>& names, const std::string& name) {
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found != names.end()) std::rotate(names.begin(), found, found + 1);
 }
 
 }  // namespace
@@ -78,14 +81,37 @@ OnnxModel OnnxModel::from_bytes(const std::string& bytes, const std::string& sou
                          std::to_string(model.spec_.crop.input));
   }
   model.output_names_ = graph_output_names(proto.graph());
-  model.output_name_ = model.output_names_.front();
+  try {
+    const ModelOutput output = choose_model_output(model.output_names_, model.metadata_);
+    model.output_name_ = output.name;
+    model.output_kind_ = output.kind;
+  } catch (const InputError& e) {
+    unusable(source, e.what());
+  }
+  put_first(model.output_names_, model.output_name_);
   try {
     model.net_ = cv::dnn::readNetFromONNX(bytes.data(), bytes.size());
   } catch (const cv::Exception& e) {
     unusable(source, "OpenCV DNN cannot load it: " + e.err);
   }
   if (model.net_.empty()) unusable(source, "OpenCV DNN loaded an empty network");
+  model.check_output_shape();
   return model;
+}
+
+// At load, not per photo: a model whose output does not hold one value per
+// class is refused before any photo is read.
+void OnnxModel::check_output_shape() {
+  const std::vector<float> blank(static_cast<std::size_t>(input_size_) * input_size_, 0.0f);
+  const cv::Mat output = run(blank, 1, {output_name_}).front();
+  const std::size_t classes = spec_.class_names.size();
+  if (output.dims != 2 || output.size[0] != 1 ||
+      static_cast<std::size_t>(output.size[1]) != classes) {
+    std::size_t values = output.total();
+    unusable(source_, "its output \"" + output_name_ + "\" gives " + std::to_string(values) +
+                          " values per face, but its metadata names " + std::to_string(classes) +
+                          " classes");
+  }
 }
 
 std::vector<cv::Mat> OnnxModel::run(std::span<const float> tensor, int count,
@@ -121,7 +147,13 @@ std::vector<std::vector<float>> OnnxModel::classify(std::span<const float> tenso
   std::vector<std::vector<float>> probabilities;
   for (int row = 0; row < count; ++row) {
     const float* values = output.ptr<float>(row);
-    probabilities.emplace_back(values, values + classes);
+    try {
+      probabilities.push_back(
+          output_probabilities(std::span<const float>(values, static_cast<std::size_t>(classes)),
+                               output_kind_, static_cast<std::size_t>(classes)));
+    } catch (const InputError& e) {
+      throw std::runtime_error(source_ + ": " + e.what());
+    }
   }
   return probabilities;
 }

@@ -1,14 +1,13 @@
 #include "common/files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace facegender {
@@ -85,19 +84,35 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    throw std::runtime_error(path + ": is a directory, not a file");
+std::string read_file(const std::string& path, std::uint64_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused
+  // below like any file that is not a regular one.
+  Descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) throw std::runtime_error(path + ": cannot open: " + errno_text(errno));
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0)
+    throw std::runtime_error(path + ": cannot stat: " + errno_text(errno));
+  if (S_ISDIR(info.st_mode)) throw std::runtime_error(path + ": is a directory, not a file");
+  if (!S_ISREG(info.st_mode)) {
+    throw std::runtime_error(
+        path + ": not a regular file (a device, FIFO or socket); only files are read");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path + ": cannot open: " + errno_text(errno));
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  // An empty file makes operator<< set failbit on the output; only a read
-  // error on the input counts.
-  if (in.bad()) throw std::runtime_error(path + ": read error: " + errno_text(errno));
-  return std::move(bytes).str();
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size > max_bytes) {
+    throw std::runtime_error(path + ": " + std::to_string(size) + " bytes is over the limit of " +
+                             std::to_string(max_bytes) + " bytes for this kind of file");
+  }
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(path + ": read error: " + errno_text(errno));
+    if (n == 0) break;  // the file shrank while being read
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
 }
 
 }  // namespace facegender

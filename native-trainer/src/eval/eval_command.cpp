@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "common/files.hpp"
+#include "common/json_text.hpp"
 #include "dataset/packed_dataset.hpp"
 #include "eval/metrics.hpp"
 #include "eval/predict.hpp"
@@ -199,6 +200,12 @@ void run_eval(const EvalOptions& o) {
     const torch::Tensor probs =
         predict_probabilities(network, data, indices, norm, device).contiguous();
     s.probabilities.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
+    const auto broken = std::count_if(s.probabilities.begin(), s.probabilities.end(),
+                                      [](float p) { return !std::isfinite(p); });
+    if (broken > 0) {
+      throw std::runtime_error(o.checkpoint + ": the model gives NaN or infinite probabilities (" +
+                               std::to_string(broken) + " values): its weights are broken");
+    }
     for (std::size_t i : indices) s.labels.push_back(data.records[i].label);
     return s;
   };
@@ -220,13 +227,13 @@ void run_eval(const EvalOptions& o) {
                                            : confidence_histogram(scores_of(eval_only_rows))}};
   if (!o.out.empty()) {
     fs::create_directories(o.out);
-    write_file_atomically((fs::path(o.out) / "eval.json").string(), report.dump(2));
+    write_file_atomically((fs::path(o.out) / "eval.json").string(), json_text(report, 2));
     write_file_atomically((fs::path(o.out) / "eval.md").string(), markdown(report));
     write_mistake_sheet((fs::path(o.out) / "mistakes.png").string(), data, scores, rows,
                         o.mistakes);
   }
   if (o.json_output) {
-    std::cout << report.dump() << "\n";
+    std::cout << json_text(report) << "\n";
   } else {
     std::cout << markdown(report);
     if (!o.out.empty())

@@ -61,6 +61,9 @@ namespace {
 
 // Area under the ROC curve as the Mann-Whitney statistic, ties counted half.
 double binary_auc(const std::vector<float>& score, const std::vector<bool>& positive) {
+  // NaN breaks the sort's ordering and the tie loop (NaN == NaN is false).
+  if (!std::all_of(score.begin(), score.end(), [](float v) { return std::isfinite(v); }))
+    return std::nan("");
   std::vector<std::size_t> order(score.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(),

@@ -61,6 +61,11 @@ std::pair<double, double> compare(const cv::Mat& actual, const torch::Tensor& ex
   double diff = 0.0;
   double magnitude = 0.0;
   for (std::int64_t i = 0; i < reference.numel(); ++i) {
+    // std::max drops a NaN, which would report a broken model as a perfect match.
+    if (!std::isfinite(a[i]) || !std::isfinite(b[i])) {
+      throw std::runtime_error("\"" + what +
+                               "\" holds NaN or infinite values: the model's weights are broken");
+    }
     diff = std::max(diff, std::abs(static_cast<double>(a[i]) - b[i]));
     magnitude = std::max(magnitude, std::abs(b[i]));
   }

@@ -1,9 +1,13 @@
 #include "prepare/inputs.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -27,6 +31,12 @@ std::optional<int> parse_small_integer(std::string_view text) {
   const std::optional<long long> value = parse_integer(text);
   if (!value || *value < INT32_MIN || *value > INT32_MAX) return std::nullopt;
   return static_cast<int>(*value);
+}
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 // Numeric order when every name is an integer ("2" before "10"), else byte order.
@@ -88,6 +98,7 @@ struct FolderFile {
   Origin origin = Origin::Hash;
   bool ambiguous = false;
   std::optional<std::string> class_folder;
+  std::optional<std::string> unreadable;  // why a link or folder could not be read
 };
 
 std::optional<FolderFile> classify_path(const fs::path& file, const fs::path& root) {
@@ -118,6 +129,31 @@ std::optional<FolderFile> classify_path(const fs::path& file, const fs::path& ro
   return result;
 }
 
+bool can_list(const fs::path& dir) {
+  return ::access(dir.c_str(), R_OK | X_OK) == 0;
+}
+
+// A symbolic link loop, a dangling link and an unlistable folder are kept as
+// entries that fail with their reason, so the report counts them and the
+// rest of the folder is still read.
+std::optional<std::string> entry_problem(fs::recursive_directory_iterator& it) {
+  std::error_code error;
+  const bool directory = it->is_directory(error);
+  if (error) {
+    if (error.value() == ELOOP) return "symbolic link loop";
+    std::error_code link_error;
+    if (error.value() == ENOENT && it->is_symlink(link_error)) return "dangling symbolic link";
+    return "cannot read: " + error.message();
+  }
+  if (directory) {
+    if (can_list(it->path())) return std::nullopt;
+    it.disable_recursion_pending();
+    return "folder cannot be listed: " + std::string(std::strerror(errno));
+  }
+  if (it->is_symlink(error) && !fs::exists(it->path(), error)) return "dangling symbolic link";
+  return std::nullopt;
+}
+
 std::vector<FolderFile> walk_layout(const fs::path& root) {
   std::vector<FolderFile> files;
   std::error_code error;
@@ -126,11 +162,20 @@ std::vector<FolderFile> walk_layout(const fs::path& root) {
   for (; it != end; it.increment(error)) {
     if (error) throw std::runtime_error(root.string() + ": cannot list: " + error.message());
     if (is_hidden(it->path())) {  // .git, .DS_Store, editors' backups
-      if (it->is_directory()) it.disable_recursion_pending();
+      if (it->is_directory(error)) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file()) continue;
-    if (std::optional<FolderFile> file = classify_path(it->path(), root)) files.push_back(*file);
+    const std::optional<std::string> problem = entry_problem(it);
+    if (!problem && !it->is_regular_file(error)) continue;
+    std::optional<FolderFile> file = classify_path(it->path(), root);
+    if (!file && problem) {  // e.g. an unlistable Train/ itself: still counted
+      file = FolderFile{};
+      file->path = it->path();
+      file->source = it->path().lexically_relative(root).generic_string();
+    }
+    if (!file) continue;
+    file->unreadable = problem;
+    files.push_back(*file);
   }
   return files;
 }
@@ -152,7 +197,10 @@ InputItem folder_item(const FolderFile& file, const std::vector<std::string>& cl
   item.source = file.source;
   item.origin = file.origin;
   item.eval_only = file.ambiguous;
-  if (file.class_folder) {
+  if (file.unreadable) {
+    item.problem = Reason::ReadError;
+    item.problem_detail = *file.unreadable;
+  } else if (file.class_folder) {
     if (const std::optional<int> index = class_index(*file.class_folder, classes)) {
       item.label = *index;
     } else {
@@ -201,16 +249,46 @@ Columns find_columns(const std::vector<std::string>& header, const CsvInput& csv
   return columns;
 }
 
+// Without --classes every label value would become a class, so a typo ("x"
+// among 0s and 1s) would silently make a class of its own. Refuse a set that
+// mixes numbers with names, or holds a value on under 1% of the rows.
+void require_plausible_classes(const std::map<std::string, std::size_t>& rows_of,
+                               const CsvInput& csv) {
+  std::size_t total = 0, numeric = 0;
+  std::string listing;
+  for (const auto& [value, count] : rows_of) {
+    total += count;
+    numeric += parse_integer(value).has_value();
+    listing += (listing.empty() ? "" : ", ") + ("'" + value + "' ") + std::to_string(count) +
+               (count == 1 ? " row" : " rows");
+  }
+  std::string problem;
+  if (numeric != 0 && numeric != rows_of.size()) problem = "mixes numbers and names";
+  for (const auto& [value, count] : rows_of) {
+    if (problem.empty() && total >= 20 && count * 100 < total)
+      problem = "has a value, '" + value + "', on under 1% of the rows";
+  }
+  if (problem.empty()) return;
+  throw std::runtime_error(csv.path + ": the label column '" + csv.label_column + "' " + problem +
+                           " (" + listing +
+                           "), which looks like a mistake rather than a set of classes. Name the "
+                           "classes with --classes (e.g. --classes male,female for 0 and 1; rows "
+                           "with other labels are then skipped and counted), or fix the CSV");
+}
+
 std::vector<std::string> csv_classes(const std::vector<CsvRow>& rows, const Columns& columns,
                                      const CsvInput& csv, std::size_t width) {
   if (!csv.classes.empty()) return csv.classes;
-  std::set<std::string> values;
+  std::map<std::string, std::size_t> rows_of;
   for (const CsvRow& row : rows) {
     if (row.fields.size() != width) continue;
-    const std::string& value = row.fields[columns.label];
+    const std::string value = trimmed(row.fields[columns.label]);
     if (value.empty() || value == csv.ambiguous_label) continue;
-    values.insert(value);
+    ++rows_of[value];
   }
+  require_plausible_classes(rows_of, csv);
+  std::set<std::string> values;
+  for (const auto& [value, count] : rows_of) values.insert(value);
   return ordered_class_names(values);
 }
 
@@ -221,18 +299,19 @@ std::string row_place(const CsvInput& csv, std::size_t line) {
 void assign_csv_label(InputItem& item, const std::string& value,
                       const std::vector<std::string>& classes, const CsvInput& csv,
                       std::size_t line) {
-  if (csv.ambiguous_label && value == *csv.ambiguous_label) {
+  const std::string label = trimmed(value);
+  if (csv.ambiguous_label && label == *csv.ambiguous_label) {
     item.eval_only = true;
     return;
   }
-  if (const std::optional<int> index = class_index(value, classes)) {
+  if (const std::optional<int> index = class_index(label, classes)) {
     item.label = *index;
     return;
   }
   item.problem = Reason::BadLabel;
   item.problem_detail =
       row_place(csv, line) + ": " +
-      (value.empty() ? std::string("empty label") : unknown_class_detail("label", value, classes));
+      (label.empty() ? std::string("empty label") : unknown_class_detail("label", label, classes));
 }
 
 InputItem csv_item(const CsvRow& row, const Columns& columns, std::size_t width,
@@ -334,6 +413,30 @@ InputSet list_folder_inputs(const std::string& dir, const std::vector<std::strin
   return set;
 }
 
+// "../x.jpg" or "/etc/passwd" in a labels CSV reads outside its folder:
+// refused as a whole, naming the first such row, unless allowed.
+void refuse_outside_paths(const std::vector<CsvRow>& body, const Columns& columns,
+                          std::size_t width, const CsvInput& csv) {
+  if (csv.allow_outside_paths) return;
+  std::size_t outside = 0;
+  const CsvRow* first = nullptr;
+  for (const CsvRow& row : body) {
+    if (row.fields.size() != width) continue;
+    const fs::path path(row.fields[columns.path]);
+    const fs::path normal = path.lexically_normal();
+    const bool escapes = path.is_absolute() || (!normal.empty() && *normal.begin() == "..");
+    if (!escapes) continue;
+    if (first == nullptr) first = &row;
+    ++outside;
+  }
+  if (first == nullptr) return;
+  throw std::runtime_error(row_place(csv, first->line) + ": path '" + first->fields[columns.path] +
+                           "' is outside the CSV's folder (" + std::to_string(outside) +
+                           (outside == 1 ? " row does" : " rows do") +
+                           " this); paths must be relative to the CSV and stay inside its "
+                           "folder. Pass --allow-outside-paths if this is meant");
+}
+
 InputSet list_csv_inputs(const CsvInput& csv) {
   const std::vector<CsvRow> rows = parse_csv(read_file(csv.path), csv.path);
   if (rows.empty()) throw std::runtime_error(csv.path + ": empty CSV (no header row)");
@@ -341,6 +444,7 @@ InputSet list_csv_inputs(const CsvInput& csv) {
   const Columns columns = find_columns(header, csv);
   const std::vector<CsvRow> body(rows.begin() + 1, rows.end());
   if (body.empty()) throw std::runtime_error(csv.path + ": no rows after the header");
+  refuse_outside_paths(body, columns, header.size(), csv);
 
   fs::path base = fs::path(csv.path).parent_path();
   if (base.empty()) base = ".";

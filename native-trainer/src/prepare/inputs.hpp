@@ -11,7 +11,8 @@
 //   Labels CSV:  columns `path` (relative to the CSV's folder) and the label
 //     column; `age`, `race` and `sha256` are read when present. Labels are
 //     `i` or the i-th --classes name; without --classes the classes are the
-//     distinct label values (numeric order when all are numbers). Rows whose
+//     distinct label values (numeric order when all are numbers), which must
+//     look like a class set (see list_csv_inputs). Rows whose
 //     label equals --ambiguous-label are eval-only, with no class.
 #pragma once
 
@@ -60,11 +61,17 @@ struct CsvInput {
   std::string label_column = "gender";
   std::vector<std::string> classes;  // empty: the label values
   std::optional<std::string> ambiguous_label;
+  // Paths that are absolute or climb out of the CSV's folder ("../") are
+  // refused unless this is set.
+  bool allow_outside_paths = false;
 };
 
-// Throws std::runtime_error naming the CSV for a missing file or column, or
-// broken quoting. Rows with a bad label or field count become items with a
-// `problem`, so the run goes on and the report counts them.
+// Throws std::runtime_error naming the CSV for a missing file or column,
+// broken quoting, a path outside the CSV's folder (see allow_outside_paths),
+// or, without `classes`, label values that look like a mistake rather than a
+// class set (mixed numbers and names, or a value on under 1% of the rows).
+// Label values are trimmed of surrounding spaces. Rows with a bad label or field count become items
+// with a `problem`, so the run goes on and the report counts them.
 InputSet list_csv_inputs(const CsvInput& csv);
 
 struct CsvRow {

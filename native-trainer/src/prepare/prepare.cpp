@@ -1,5 +1,7 @@
 #include "prepare/prepare.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -18,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/files.hpp"
 #include "common/progress.hpp"
 #include "facegender/postprocess.hpp"
 #include "prepare/report.hpp"
@@ -35,22 +38,33 @@ struct Outcome {
   FaceCrop crop;
 };
 
-std::vector<std::uint8_t> read_image_file(const std::string& path) {
-  std::error_code error;
-  const fs::file_status status = fs::status(path, error);
-  if (!fs::exists(status)) throw SkipImage(Reason::MissingFile, "file not found");
-  if (!fs::is_regular_file(status)) throw SkipImage(Reason::ReadError, "not a regular file");
-  const std::uintmax_t size = fs::file_size(path, error);
-  if (error) throw SkipImage(Reason::ReadError, "cannot read its size: " + error.message());
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SkipImage(Reason::ReadError, std::string("cannot open: ") + std::strerror(errno));
-  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (static_cast<std::uintmax_t>(in.gcount()) != size) {
-    throw SkipImage(Reason::ReadError, "read " + std::to_string(in.gcount()) + " of " +
-                                           std::to_string(size) + " bytes");
+// The reason a file cannot be read, from stat's error: a loop or a folder
+// that cannot be searched is not a missing file.
+[[noreturn]] void skip_unstattable(int error) {
+  if (error == ENOENT || error == ENOTDIR) throw SkipImage(Reason::MissingFile, "file not found");
+  if (error == ELOOP) throw SkipImage(Reason::ReadError, "symbolic link loop");
+  if (error == EACCES) {
+    throw SkipImage(Reason::ReadError,
+                    "permission denied (a folder on its path cannot be searched)");
   }
-  return bytes;
+  throw SkipImage(Reason::ReadError, std::string("cannot read: ") + std::strerror(error));
+}
+
+std::vector<std::uint8_t> read_image_file(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) skip_unstattable(errno);
+  if (!S_ISREG(info.st_mode)) {
+    throw SkipImage(Reason::ReadError, S_ISDIR(info.st_mode) ? "a folder, not a file"
+                                                             : "not a regular file (a device, "
+                                                               "FIFO or socket)");
+  }
+  std::string bytes;
+  try {
+    bytes = read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw SkipImage(Reason::ReadError, e.what());
+  }
+  return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
 }
 
 void run_pipeline(const InputItem& item, const FaceExtractor& extractor, Outcome& outcome) {

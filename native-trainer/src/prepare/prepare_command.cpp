@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "common/files.hpp"
+#include "common/json_text.hpp"
 #include "prepare/gzip_file.hpp"
 #include "prepare/prepare.hpp"
 #include "prepare/report.hpp"
@@ -107,15 +108,15 @@ void run(CommandOptions& o) {
   try {
     prepare::check_usable(data, input);
   } catch (const std::runtime_error&) {
-    if (o.json) std::cout << data.report.dump() << "\n";  // why, for a script, before failing
+    if (o.json) std::cout << json_text(data.report) << "\n";  // why, for a script, before failing
     throw;
   }
 
   nlohmann::json report = data.report;
   report["outputs"] = write_outputs(data, o);
   write_file_atomically(markdown_path(o.out), markdown);
-  if (!o.report.empty()) write_file_atomically(o.report, report.dump(2) + "\n");
-  if (o.json) std::cout << report.dump() << "\n";
+  if (!o.report.empty()) write_file_atomically(o.report, json_text(report, 2) + "\n");
+  if (o.json) std::cout << json_text(report) << "\n";
 }
 
 void add_input_options(CLI::App* cmd, CommandOptions& o) {
@@ -137,6 +138,8 @@ void add_input_options(CLI::App* cmd, CommandOptions& o) {
       ->delimiter(',');
   o.ambiguous_option = cmd->add_option("--ambiguous-label", o.ambiguous_label,
                                        "CSV label value marking eval-only images with no class");
+  cmd->add_flag("--allow-outside-paths", o.prepare.csv.allow_outside_paths,
+                "Accept CSV paths that are absolute or leave the CSV's folder (../)");
 }
 
 void add_face_options(CLI::App* cmd, CommandOptions& o) {

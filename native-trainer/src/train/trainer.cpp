@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/files.hpp"
+#include "common/json_text.hpp"
 #include "common/progress.hpp"
 #include "dataset/packed_dataset.hpp"
 #include "eval/predict.hpp"
@@ -320,6 +321,27 @@ Validation validate(Network& network, const dataset::PackedDataset& data,
   return {accuracy, loss};
 }
 
+// A run whose loss or weights went NaN or infinite is a failure, not a
+// result: stop before anything of it is saved.
+void require_finite_training(const torch::Tensor& running_loss, Network& network, std::int64_t step,
+                             double lr, std::int64_t saved_step, const fs::path& run) {
+  bool finite = std::isfinite(running_loss.item<double>());
+  for (const auto& p : network->parameters())
+    finite = finite && torch::isfinite(p).all().item<bool>();
+  if (finite) return;
+  std::ostringstream message;
+  message << "train: training diverged: the loss or the weights became NaN or infinite by step "
+          << step << " (learning rate " << lr << "). ";
+  if (saved_step > 0) {
+    message << "The last good checkpoint, step " << saved_step << ", is kept in "
+            << (run / "last.json").string() << ". ";
+  } else {
+    message << "No checkpoint was saved. ";
+  }
+  message << "Lower --lr and train again.";
+  throw std::runtime_error(message.str());
+}
+
 }  // namespace
 
 void request_stop() {
@@ -402,7 +424,14 @@ TrainResult train(const TrainConfig& config) {
       {"normalization", {{"mean", config.normalization.mean}, {"std", config.normalization.std}}},
       {"data", data_summary(data, config.data)},
       {"parameters", parameter_count(network)}};
+  // The loss summed since the last log line: NaN or infinite once any
+  // step's loss was.
+  torch::Tensor running_loss = torch::zeros({}, device);
+  std::int64_t saved_step = config.resume ? step : 0;
   auto save = [&](const std::string& name, bool with_optimizer) {
+    require_finite_training(running_loss, network, step, learning_rate_at(config, step), saved_step,
+                            run);
+    if (name == "last") saved_step = step;
     Checkpoint checkpoint{arch, weights_of(network), base_state};
     checkpoint.state["step"] = step;
     checkpoint.state["metrics"] = metrics;
@@ -421,7 +450,6 @@ TrainResult train(const TrainConfig& config) {
   Progress progress("train " + arch.name, config.steps, " steps");
   progress.set(step);
   network->train();
-  torch::Tensor running_loss = torch::zeros({}, device);
   torch::Tensor running_correct =
       torch::zeros({}, torch::TensorOptions(device).dtype(torch::kInt64));
   std::int64_t running_steps = 0;
@@ -451,6 +479,7 @@ TrainResult train(const TrainConfig& config) {
     const bool log_now = step % config.log_every == 0 || step == config.steps;
     const bool validate_now = step % config.val_every == 0 || step == config.steps;
     if (log_now || validate_now) {
+      require_finite_training(running_loss, network, step, lr, saved_step, run);
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
       json line = {{"step", step},
@@ -472,7 +501,7 @@ TrainResult train(const TrainConfig& config) {
           save("best", false);
         }
       }
-      log << line.dump() << "\n" << std::flush;
+      log << json_text(line) << "\n" << std::flush;
       std::ostringstream note;
       note.precision(3);
       note << "loss " << line["loss"].get<double>() << " acc " << line["accuracy"].get<double>();

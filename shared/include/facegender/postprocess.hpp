@@ -44,6 +44,29 @@ struct ModelSpec {
   Normalization normalization;  // "normalization": {"mean":0,"std":1}
 };
 
+// What a model's output holds.
+enum class OutputKind { Probabilities, Logits };
+
+struct ModelOutput {
+  std::string name;
+  OutputKind kind = OutputKind::Probabilities;
+};
+
+// The one rule both builds read a model's output by: an output named
+// "probabilities" holds probabilities; else one named "logits" holds logits;
+// else the metadata key "output" ("probabilities" or "logits") says what the
+// first output holds. Throws InputError when no rule applies or "output" has
+// another value.
+ModelOutput choose_model_output(const std::vector<std::string>& output_names,
+                                const std::map<std::string, std::string>& metadata);
+
+// One face's row of that output as probabilities: the softmax of logits, or
+// the probabilities as they are once checked. Throws InputError when the row
+// does not hold `classes` values, a value is not finite, or probabilities lie
+// outside [0, 1] or do not sum to 1 (within 1e-3).
+std::vector<float> output_probabilities(std::span<const float> row, OutputKind kind,
+                                        std::size_t classes);
+
 // Throws InputError naming the key when one is missing or malformed.
 ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata);
 

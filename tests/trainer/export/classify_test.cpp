@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <regex>
@@ -285,6 +287,146 @@ TEST(Classify, LabelHasTwoDecimals) {
   EXPECT_EQ(classify::percent_label("female", 0.99734f), "female 99.73%");
   EXPECT_EQ(classify::percent_label("male", 0.5f), "male 50.00%");
   EXPECT_EQ(classify::percent_label("male", 1.0f), "male 100.00%");
+}
+
+// Regression: --annotate once wrote its drawings over the input photos.
+TEST(Classify, AnnotateNeverReplacesAnInput) {
+  const std::string dir = scratch_dir("annotate-inputs");
+  const std::string png = dir + "/photo.png";
+  ASSERT_TRUE(cv::imwrite(png, cv::imread(dlib_photo(kPhoto))));
+  const std::string jpeg = dir + "/photo2.jpg";
+  fs::copy_file(dlib_photo(kPhoto), jpeg);
+  const std::string png_bytes = read_file(png), jpeg_bytes = read_file(jpeg);
+
+  // The folder that holds the inputs: photo.png's drawing would be photo.png.
+  testing::CliResult result =
+      run_cli({"classify", "--model", model(), "--annotate", dir, png, jpeg});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, "would replace the input photo")) << result.error;
+  EXPECT_TRUE(result.out.empty()) << "refused before any photo is classified";
+  // One photo drawn onto itself, also spelled differently.
+  result = run_cli({"classify", "--model", model(), "--annotate", jpeg, jpeg});
+  EXPECT_FALSE(result.ok);
+  result = run_cli({"classify", "--model", model(), "--annotate", dir + "/./photo2.jpg", jpeg});
+  EXPECT_FALSE(result.ok);
+  EXPECT_EQ(read_file(png), png_bytes);
+  EXPECT_EQ(read_file(jpeg), jpeg_bytes);
+  // Another file in the same folder is fine.
+  EXPECT_TRUE(run_cli({"classify", "--model", model(), "--annotate", dir + "/drawn.jpg", jpeg}).ok);
+}
+
+// Regression: one file name that is not UTF-8 aborted the whole --json run.
+TEST(Classify, JsonSurvivesFileNamesThatAreNotUtf8) {
+  const std::string dir = scratch_dir("not-utf8");
+  const std::string latin1 = dir + "/caf\xe9.jpg";
+  fs::copy_file(dlib_photo(kPhoto), latin1);
+  const testing::CliResult result =
+      run_cli({"classify", "--json", "--model", model(), latin1, dlib_photo(kPhoto)});
+  ASSERT_TRUE(result.ok) << result.error;
+  const std::vector<json> lines = testing::json_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  std::string hex;
+  for (const unsigned char c : latin1) {
+    char two[3];
+    std::snprintf(two, sizeof two, "%02x", c);
+    hex += two;
+  }
+  EXPECT_EQ(lines[0].at("file_hex"), hex);
+  EXPECT_GE(lines[0].at("faces").size(), 3u);
+  EXPECT_FALSE(lines[1].contains("file_hex"));
+}
+
+// Regression: /dev/zero was read for 17 GB and a FIFO blocked the run.
+TEST(Classify, DevicesAndFifosAreRefusedWithoutReading) {
+  const std::string dir = scratch_dir("special");
+  const std::string fifo = dir + "/pipe.jpg";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const testing::CliResult result =
+      run_cli({"classify", "--json", "--model", model(), "/dev/zero", fifo, dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  const std::vector<json> lines = testing::json_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(contains(lines[i].at("error").get<std::string>(), "not a regular file"))
+        << lines[i];
+  }
+  EXPECT_GE(lines[2].at("faces").size(), 3u);
+  EXPECT_THROW(read_file("/dev/zero"), std::runtime_error);
+  EXPECT_THROW(read_file(fifo), std::runtime_error);
+}
+
+// The shipped model's graph with its Softmax made an Identity and its output
+// renamed: the same network, giving logits.
+std::string logits_model(const std::string& dir, const std::string& output_name,
+                         const std::map<std::string, std::string>& extra_metadata = {}) {
+  onnx::ModelProto proto;
+  EXPECT_TRUE(proto.ParseFromString(read_file(model())));
+  onnx::GraphProto& graph = *proto.mutable_graph();
+  for (onnx::NodeProto& node : *graph.mutable_node()) {
+    if (node.op_type() != "Softmax") continue;
+    node.set_op_type("Identity");
+    node.clear_attribute();
+    node.set_output(0, output_name);
+  }
+  graph.mutable_output(0)->set_name(output_name);
+  for (const auto& [key, value] : extra_metadata) {
+    onnx::StringStringEntryProto& entry = *proto.add_metadata_props();
+    entry.set_key(key);
+    entry.set_value(value);
+  }
+  const std::string path = dir + "/" + output_name + ".onnx";
+  write_file_atomically(path, proto.SerializeAsString());
+  return path;
+}
+
+std::vector<double> first_face_probabilities(const testing::CliResult& result) {
+  const json face = testing::json_lines(result.out).at(0).at("faces").at(0);
+  return {face.at("probabilities").at("female").get<double>(),
+          face.at("probabilities").at("male").get<double>()};
+}
+
+// Regression: logits were read as probabilities ("female 9.39%" from a
+// negative number); the page applied softmax. Both now follow the core's rule.
+TEST(Classify, LogitsOutputsGetTheCoresSoftmax) {
+  const std::string dir = scratch_dir("logits");
+  const testing::CliResult reference =
+      run_cli({"classify", "--json", "--model", model(), dlib_photo(kPhoto)});
+  ASSERT_TRUE(reference.ok) << reference.error;
+  for (const std::string& path :
+       {logits_model(dir, "logits"), logits_model(dir, "dense", {{"output", "logits"}})}) {
+    const testing::CliResult result =
+        run_cli({"classify", "--json", "--model", path, dlib_photo(kPhoto)});
+    ASSERT_TRUE(result.ok) << result.error;
+    const std::vector<double> got = first_face_probabilities(result);
+    const std::vector<double> want = first_face_probabilities(reference);
+    EXPECT_NEAR(got[0], want[0], 1e-5) << path;
+    EXPECT_NEAR(got[1], want[1], 1e-5) << path;
+  }
+  // Neither name nor metadata: refused at load, saying why.
+  const testing::CliResult unnamed =
+      run_cli({"classify", "--json", "--model", logits_model(dir, "scores"), dlib_photo(kPhoto)});
+  EXPECT_FALSE(unnamed.ok);
+  EXPECT_TRUE(contains(unnamed.error, "neither \"probabilities\" nor \"logits\"")) << unnamed.error;
+  EXPECT_TRUE(unnamed.out.empty());
+}
+
+// Regression: a model whose output does not match its classes failed on
+// every photo instead of at load.
+TEST(Classify, OutputThatDoesNotFitTheClassesIsRefusedAtLoad) {
+  const std::string dir = scratch_dir("three-classes");
+  onnx::ModelProto proto;
+  ASSERT_TRUE(proto.ParseFromString(read_file(model())));
+  for (onnx::StringStringEntryProto& entry : *proto.mutable_metadata_props()) {
+    if (entry.key() == "class_names") entry.set_value(R"(["female","male","other"])");
+  }
+  const std::string path = dir + "/three.onnx";
+  write_file_atomically(path, proto.SerializeAsString());
+  const testing::CliResult result =
+      run_cli({"classify", "--json", "--model", path, dlib_photo(kPhoto)});
+  EXPECT_FALSE(result.ok);
+  EXPECT_TRUE(contains(result.error, path)) << result.error;
+  EXPECT_TRUE(contains(result.error, "3 classes")) << result.error;
+  EXPECT_TRUE(result.out.empty()) << "no per-photo lines: refused before reading photos";
 }
 
 }  // namespace

@@ -165,5 +165,51 @@ TEST(FolderInputs, WrongLayoutIsAnErrorNamingTheFolder) {
   EXPECT_NE(message.find("no such folder"), std::string::npos) << message;
 }
 
+// Regression: "../../../etc/passwd" in a labels CSV was opened.
+TEST(CsvInputs, PathsOutsideTheCsvFolderAreRefusedUnlessAllowed) {
+  TempDir dir;
+  write_text(dir / "l.csv",
+             "path,gender\nok/a.jpg,0\nok/../b.jpg,1\n../../../etc/passwd,0\n"
+             "/etc/shadow,1\n");
+  CsvInput csv{dir / "l.csv", "gender", {}, {}};
+  const std::string message = error_of([&] { prepare::list_csv_inputs(csv); });
+  EXPECT_NE(message.find(dir / "l.csv:4"), std::string::npos) << message;
+  EXPECT_NE(message.find("../../../etc/passwd"), std::string::npos) << message;
+  EXPECT_NE(message.find("2 rows"), std::string::npos) << message;
+  EXPECT_NE(message.find("--allow-outside-paths"), std::string::npos) << message;
+  csv.allow_outside_paths = true;
+  EXPECT_EQ(prepare::list_csv_inputs(csv).items.size(), 4u);
+}
+
+// Regression: without --classes, " 1", "2" and "x" made a 5-class dataset.
+TEST(CsvInputs, LabelValuesAreTrimmedAndImplausibleClassSetsRefused) {
+  TempDir dir;
+  std::string rows = "path,gender\n";
+  for (int i = 0; i < 200; ++i) {
+    rows.append("a").append(std::to_string(i)).append(i % 2 ? ".jpg, 1\n" : ".jpg,0 \n");
+  }
+  write_text(dir / "spaces.csv", rows);
+  const InputSet trimmed = prepare::list_csv_inputs({dir / "spaces.csv", "gender", {}, {}});
+  EXPECT_EQ(trimmed.classes, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(item_named(trimmed, "a1.jpg").label, 1);
+
+  write_text(dir / "typo.csv", rows + "b.jpg,x\n");
+  std::string message = error_of([&] {
+    prepare::list_csv_inputs({dir / "typo.csv", "gender", {}, {}});
+  });
+  EXPECT_NE(message.find(dir / "typo.csv"), std::string::npos) << message;
+  EXPECT_NE(message.find("mixes numbers and names"), std::string::npos) << message;
+  EXPECT_NE(message.find("--classes"), std::string::npos) << message;
+
+  write_text(dir / "rare.csv", rows + "b.jpg,2\n");
+  message = error_of([&] { prepare::list_csv_inputs({dir / "rare.csv", "gender", {}, {}}); });
+  EXPECT_NE(message.find("'2', on under 1% of the rows"), std::string::npos) << message;
+
+  // Naming the classes settles it: the odd rows are counted as bad labels.
+  const InputSet named = prepare::list_csv_inputs({dir / "typo.csv", "gender", {"0", "1"}, {}});
+  EXPECT_EQ(named.classes.size(), 2u);
+  EXPECT_EQ(item_named(named, "b.jpg").problem, Reason::BadLabel);
+}
+
 }  // namespace
 }  // namespace facegender::testing

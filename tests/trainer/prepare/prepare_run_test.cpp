@@ -2,7 +2,9 @@
 // finds no face in stripes): splits, dedup, label conflicts, eval-only
 // images, every kind of bad file, determinism across thread counts.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <opencv2/imgcodecs.hpp>
 #include <sstream>
 
@@ -18,6 +20,7 @@ namespace {
 using dataset::PackedDataset;
 using dataset::Record;
 using dataset::Split;
+namespace fs = std::filesystem;
 
 const Record* record_of(const PackedDataset& data, const std::string& source) {
   for (const Record& record : data.records) {
@@ -305,6 +308,48 @@ TEST(PrepareRun, UnusableDatasetsAreErrorsNamingTheInput) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos) << e.what();
   }
+}
+
+// Regression: one symbolic link loop aborted the whole run ("Too many levels
+// of symbolic links", no dataset). Loops and dangling links are now skipped
+// and counted with their reason, and the rest of the folder is read.
+TEST(PrepareRun, LinkLoopsAndDanglingLinksAreSkippedAndCounted) {
+  TempDir dir;
+  write_seed_layout(dir, {"0", "1"});
+  fs::create_symlink("loop.jpg", dir / "Train/0/loop.jpg");
+  fs::create_symlink(dir / "Train/0/nowhere.png", dir / "Train/1/dangling.png");
+  fs::create_directory_symlink("..", dir / "Train/1/up");  // a folder link is not followed
+  std::ostringstream log;
+  prepare::PrepareOptions options = synthetic_options();
+  options.input_dir = dir.path().string();
+  const PackedDataset data = prepare::prepare_dataset(options, log);
+  EXPECT_EQ(data.report.at("kept"), 12);
+  EXPECT_EQ(dropped(data, "read_error"), 2);
+  const std::string text = log.str();
+  EXPECT_NE(text.find("symbolic link loop"), std::string::npos) << text;
+  EXPECT_NE(text.find("dangling symbolic link"), std::string::npos) << text;
+}
+
+// Regression: a file behind a folder that cannot be searched was reported
+// as "file not found". (Root reads every folder, so this needs another user.)
+TEST(PrepareRun, UnsearchableFolderIsAReadErrorNotAMissingFile) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores folder permissions";
+  TempDir dir;
+  write_bytes(dir / "locked/a.png", encode(pattern(0, 1), ".png"));
+  write_bytes(dir / "open/b.png", encode(pattern(1, 2), ".png"));
+  write_text(dir / "labels.csv", "path,gender\nlocked/a.png,0\nopen/b.png,1\n");
+  fs::permissions(dir / "locked", fs::perms::none);
+  prepare::PrepareOptions options = synthetic_options();
+  options.csv.path = dir / "labels.csv";
+  std::ostringstream log;
+  std::string error;
+  try {
+    prepare::prepare_dataset(options, log);
+  } catch (const std::runtime_error& e) {
+    error = e.what();  // nothing kept: the run fails, but the log says why
+  }
+  fs::permissions(dir / "locked", fs::perms::owner_all);
+  EXPECT_NE(log.str().find("permission denied"), std::string::npos) << log.str() << error;
 }
 
 }  // namespace

@@ -60,5 +60,13 @@ TEST(Metrics, SubsetKeepsRowsTogether) {
   EXPECT_DOUBLE_EQ(accuracy(part), 0.5);
 }
 
+// Regression: NaN scores sent binary_auc's tie loop round forever
+// (NaN == NaN is false), so `eval` of a diverged model never returned.
+TEST(Metrics, RocAucOfNonFiniteScoresIsNanAndReturns) {
+  const Scores s = binary({0.1f, NAN, 0.9f, NAN}, {0, 0, 1, 1});
+  EXPECT_TRUE(std::isnan(roc_auc(s)));
+  EXPECT_TRUE(std::isnan(roc_auc(binary({INFINITY, 0.2f}, {0, 1}))));
+}
+
 }  // namespace
 }  // namespace facegender

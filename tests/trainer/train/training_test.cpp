@@ -87,8 +87,17 @@ TEST_F(Training, LossFallsAndTheNetworkLearns) {
   EXPECT_GT(lines.front()["loss"].get<double>(), 1.5 * lines.back()["loss"].get<double>());
   EXPECT_EQ(result_.steps_done, 60);
   EXPECT_GE(result_.best_val_accuracy, 0.9);
-  for (const char* name : {"best.json", "best.safetensors", "last.json", "last.safetensors"}) {
-    EXPECT_TRUE(fs::exists(run() + "/" + name)) << name;
+  // One JSON per checkpoint, naming the one weights file it belongs to;
+  // earlier weights and temporary files are gone.
+  std::size_t weights_files = 0;
+  for (const auto& entry : fs::directory_iterator(run())) {
+    weights_files += entry.path().extension() == ".safetensors";
+    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+  EXPECT_EQ(weights_files, 2u);
+  for (const char* name : {"best.json", "last.json"}) {
+    const json state = json::parse(read_file(run() + "/" + name));
+    EXPECT_TRUE(fs::exists(run() + "/" + state.at("weights").get<std::string>())) << name;
   }
   const Checkpoint best = read_checkpoint(run());
   EXPECT_EQ(best.architecture.name, "compact");
@@ -243,6 +252,96 @@ TEST_F(Training, EvalAndInspectReadTheRun) {
   ASSERT_EQ(run_cli({"inspect", "curves", run(), "--out", *dir_ / "curves.png"}), 0);
   EXPECT_GT(fs::file_size(*dir_ / "curves.png"), 1000u);
   EXPECT_NE(run_cli({"eval", *dir_ / "nowhere", "--data", data()}), 0);
+}
+
+// Regression: --lr 1e30 exited 0 with "loss":null in the log. A diverged
+// run now stops with an error, and the checkpoint before it stays usable.
+TEST_F(Training, DivergingRunStopsAndKeepsTheLastGoodCheckpoint) {
+  const std::string out = *dir_ / "diverged";
+  TrainConfig good = small_config(data(), out, 20);
+  train(good);
+  TrainConfig wild = small_config(data(), out, 60);
+  wild.resume = true;
+  wild.learning_rate = 1e30f;
+  wild.schedule = "constant";
+  std::string message;
+  try {
+    train(wild);
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("diverged"), std::string::npos) << message;
+  EXPECT_NE(message.find("step 20"), std::string::npos) << message;
+  const Checkpoint kept = read_checkpoint(out + "/last.json");
+  EXPECT_EQ(kept.state["step"].get<std::int64_t>(), 20);
+  for (const json& line : metrics_lines(out)) EXPECT_TRUE(line["loss"].is_number()) << line;
+  // The binary exits non-zero.
+  EXPECT_NE(run_cli({"train", data(), "--out", *dir_ / "diverged-cli", "--steps", "30", "--batch",
+                     "16", "--lr", "1e30", "--schedule", "constant", "--log-every", "10"}),
+            0);
+}
+
+// A checkpoint whose weights hold NaN, written by hand (write_checkpoint
+// refuses them), as an older build's diverged run left them.
+std::string nan_checkpoint(const std::string& from, const std::string& dir) {
+  Checkpoint checkpoint = read_checkpoint(from);
+  checkpoint.weights.tensors.begin()->second.values[0] = NAN;
+  fs::create_directories(dir);
+  write_safetensors(checkpoint.weights, dir + "/best.safetensors");
+  json state = checkpoint.state;
+  state.erase("weights_fnv1a64");
+  state["weights"] = "best.safetensors";
+  write_file_atomically(dir + "/best.json", state.dump());
+  return dir + "/best.json";
+}
+
+// Regression: eval of NaN weights spun forever and export wrote the NaN
+// model with a "parity difference of 0".
+TEST_F(Training, EvalAndExportRefuseNonFiniteWeights) {
+  const std::string broken = nan_checkpoint(run(), *dir_ / "nan");
+  try {
+    read_checkpoint(broken);
+    ADD_FAILURE() << "NaN weights accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
+  }
+  EXPECT_NE(run_cli({"eval", broken, "--data", data(), "--out", *dir_ / "nan-eval"}), 0);
+  EXPECT_NE(run_cli({"export", broken, "--out", *dir_ / "nan.onnx"}), 0);
+  EXPECT_FALSE(fs::exists(*dir_ / "nan.onnx"));
+  Checkpoint finite = read_checkpoint(run());
+  finite.weights.tensors.begin()->second.values[0] = INFINITY;
+  EXPECT_THROW(write_checkpoint(finite, *dir_ / "inf", "best"), std::runtime_error);
+}
+
+// Regression: a kill between the two renames left last.json at step 10
+// beside step-20 weights, and --resume went on with them silently.
+TEST_F(Training, CheckpointPiecesThatDoNotBelongTogetherAreRefused) {
+  const std::string dir = *dir_ / "pieces";
+  Checkpoint checkpoint = read_checkpoint(run() + "/last.json");
+  checkpoint.state["step"] = 10;
+  write_checkpoint(checkpoint, dir, "last");
+  const json at_10 = json::parse(read_file(dir + "/last.json"));
+  // Other weights under the name the JSON gives: what the old layout could leave.
+  Checkpoint other = checkpoint;
+  other.weights.tensors.begin()->second.values[0] += 1.0f;
+  write_safetensors(other.weights, dir + "/" + at_10["weights"].get<std::string>());
+  try {
+    read_checkpoint(dir + "/last.json");
+    ADD_FAILURE() << "mismatched weights accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("not the weights file"), std::string::npos) << e.what();
+  }
+  // A new save switches atomically and clears what a killed writer left.
+  write_file_atomically(dir + "/stray", "x");
+  fs::rename(dir + "/stray", dir + "/last.json.tmp-999-0");
+  checkpoint.state["step"] = 20;
+  write_checkpoint(checkpoint, dir, "last");
+  EXPECT_EQ(read_checkpoint(dir + "/last.json").state["step"], 20);
+  EXPECT_FALSE(fs::exists(dir + "/last.json.tmp-999-0"));
+  EXPECT_FALSE(fs::exists(dir + "/" + at_10["weights"].get<std::string>()));
+  // The weights file can be named instead of its JSON.
+  const json at_20 = json::parse(read_file(dir + "/last.json"));
+  EXPECT_EQ(read_checkpoint(dir + "/" + at_20["weights"].get<std::string>()).state["step"], 20);
 }
 
 }  // namespace
