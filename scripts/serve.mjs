@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// A tiny static file server for the facegender web app, with no dependencies.
+// A small static file server for the facegender web app.
 //
 //   node scripts/serve.mjs ROOT        serves ROOT on http://127.0.0.1:8080
 //   PORT=9000 node scripts/serve.mjs ROOT
@@ -8,11 +8,15 @@
 // headers (WebAssembly threads need them) and a Content-Security-Policy that
 // allows only this origin, so the page cannot load or send anything elsewhere.
 // Only files inside ROOT are served: no listings, no dotfiles, no paths that
-// leave ROOT (also through symbolic links).
+// leave ROOT (also through symbolic links, FILE.gz twins included).
+//
+// This file picks the file; `send` (web/node_modules, from scripts/setup.sh)
+// sends it: ETag and Last-Modified, 304 answers to If-None-Match and
+// If-Modified-Since, ranges, and closing the file when a client goes away.
 
-import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 
@@ -51,6 +55,8 @@ const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
+  // Always revalidate (the build rewrites files in place); the ETag makes
+  // that a 304 when nothing changed.
   'Cache-Control': 'no-cache',
 };
 
@@ -58,6 +64,20 @@ function usage() {
   console.error('usage: node scripts/serve.mjs ROOT   (PORT overrides the port, 8080)');
   process.exit(2);
 }
+
+// The server's npm packages live in web/node_modules (web/package.json).
+function loadPackages() {
+  const require = createRequire(new URL('../web/package.json', import.meta.url));
+  try {
+    return { send: require('send'), Negotiator: require('negotiator') };
+  } catch (err) {
+    console.error(`facegender serve: ${err.message.split('\n')[0]}`);
+    console.error('facegender serve: web/node_modules is incomplete; run scripts/setup.sh --serve-only');
+    process.exit(2);
+  }
+}
+
+const { send, Negotiator } = loadPackages();
 
 function parsePort(text) {
   const port = Number(text);
@@ -70,6 +90,16 @@ function parsePort(text) {
 
 function isInside(root, candidate) {
   return candidate === root || candidate.startsWith(root + path.sep);
+}
+
+// The real path of `file` when it is a regular file inside root, else null.
+async function realFileInside(root, file) {
+  try {
+    const real = await realpath(file);
+    return isInside(root, real) && (await stat(real)).isFile() ? real : null;
+  } catch {
+    return null;
+  }
 }
 
 // Maps a request path to a file inside root, or returns an HTTP status.
@@ -90,43 +120,43 @@ async function resolveFile(root, requestUrl) {
   let file = path.resolve(root, ...segments);
   if (!isInside(root, file)) return { status: 403 };
   try {
-    let info = await stat(file);
-    if (info.isDirectory()) {
-      file = path.join(file, 'index.html');
-      info = await stat(file);
-    }
-    if (!info.isFile()) return { status: 404 };
-    const real = await realpath(file);
-    if (!isInside(root, real)) return { status: 403 };
-    return { status: 200, file: real, size: info.size };
+    if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
+    if (!(await stat(file)).isFile()) return { status: 404 };
   } catch {
     return { status: 404 };
   }
+  const real = await realFileInside(root, file);
+  return real ? { status: 200, file: real } : { status: 403 };
 }
 
+// Only when the client takes gzip (q > 0; "gzip;q=0" refuses it).
 function acceptsGzip(req) {
-  return /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
+  return new Negotiator(req).encodings(['gzip']).length > 0;
 }
 
-// FILE.gz beside FILE (written by web/build.mjs), or null.
-async function gzipTwin(file) {
-  try {
-    const info = await stat(`${file}.gz`);
-    return info.isFile() ? { file: `${file}.gz`, size: info.size } : null;
-  } catch {
-    return null;
-  }
-}
-
-function sendStatus(req, res, status) {
-  const body = `${status} ${{ 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed' }[status] ?? ''}\n`;
+function sendStatus(req, res, status, extraHeaders = {}) {
+  const body = `${status} ${STATUS_CODES[status] ?? ''}\n`;
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     ...(status === 405 ? { Allow: 'GET, HEAD' } : {}),
+    ...extraHeaders,
   });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+// Errors from `send` (412, 416, a file that vanished): a plain status page,
+// or a cut connection once the body has started.
+function onSendError(req, res, err) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  const status = err.status ?? err.statusCode ?? 500;
+  const contentRange = err.headers?.['Content-Range'];
+  sendStatus(req, res, status, contentRange ? { 'Content-Range': contentRange } : {});
 }
 
 async function handle(root, req, res) {
@@ -139,23 +169,27 @@ async function handle(root, req, res) {
     sendStatus(req, res, found.status);
     return;
   }
+  // The build's precompressed twin (FILE.gz, web/build.mjs), when the client
+  // takes gzip and the twin obeys the same rules as the file.
+  const gzip = acceptsGzip(req) ? await realFileInside(root, `${found.file}.gz`) : null;
   const type = MIME_TYPES[path.extname(found.file).toLowerCase()] ?? 'application/octet-stream';
-  // The build's precompressed twin (FILE.gz), when the browser takes gzip.
-  const gzip = acceptsGzip(req) ? await gzipTwin(found.file) : null;
-  res.writeHead(200, {
-    ...SECURITY_HEADERS,
-    'Content-Type': type,
-    'Content-Length': gzip ? gzip.size : found.size,
-    Vary: 'Accept-Encoding',
-    ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
-  });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  res.setHeader('Content-Type', type);
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+
+  // `send` URL-decodes the path it gets and checks it against root again, so
+  // hand it the real file relative to root, percent-encoded.
+  const relative = path.relative(root, gzip ?? found.file).split(path.sep).map(encodeURIComponent).join('/');
+  send(req, relative, { root, index: false, cacheControl: false, dotfiles: 'ignore' })
+    .on('error', (err) => onSendError(req, res, err))
+    .pipe(res);
+}
+
+function logRequest(req, res) {
+  if (process.env.FACEGENDER_SERVE_QUIET !== '1') {
+    console.log(`${req.method} ${req.url} ${res.statusCode}${res.writableFinished ? '' : ' (aborted)'}`);
   }
-  const stream = createReadStream(gzip ? gzip.file : found.file);
-  stream.on('error', () => res.destroy());
-  stream.pipe(res);
 }
 
 async function main() {
@@ -173,16 +207,11 @@ async function main() {
   }
 
   const server = createServer((req, res) => {
-    handle(root, req, res)
-      .catch(() => {
-        if (!res.headersSent) sendStatus(req, res, 404);
-        else res.destroy();
-      })
-      .finally(() => {
-        if (process.env.FACEGENDER_SERVE_QUIET !== '1') {
-          console.log(`${req.method} ${req.url} ${res.statusCode}`);
-        }
-      });
+    res.on('close', () => logRequest(req, res));
+    handle(root, req, res).catch(() => {
+      if (!res.headersSent) sendStatus(req, res, 500);
+      else res.destroy();
+    });
   });
   server.on('error', (err) => {
     const why = err.code === 'EADDRINUSE' ? `port ${port} is already in use (set PORT)` : err.message;
