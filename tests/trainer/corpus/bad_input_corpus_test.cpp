@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -41,15 +42,23 @@ struct RunResult {
   std::string output;  // stdout and stderr
 };
 
+// The binary under test: this build's, or FACEGENDER_CORPUS_CLI (to show
+// what an older build did with the same corpus).
+const char* cli_under_test() {
+  const char* other = std::getenv("FACEGENDER_CORPUS_CLI");
+  return other != nullptr ? other : FACEGENDER_CLI;
+}
+
 // Runs the binary with stdout and stderr in one file, killed at kTimeLimit.
 RunResult run_binary(const std::vector<std::string>& args, const std::string& log) {
+  const char* cli = cli_under_test();
   const pid_t pid = fork();
   if (pid == 0) {
-    std::vector<char*> argv{const_cast<char*>(FACEGENDER_CLI)};
+    std::vector<char*> argv{const_cast<char*>(cli)};
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     if (!freopen(log.c_str(), "w", stdout) || dup2(fileno(stdout), STDERR_FILENO) < 0) _exit(126);
-    execv(FACEGENDER_CLI, argv.data());
+    execv(cli, argv.data());
     _exit(127);
   }
   RunResult run;
@@ -262,6 +271,15 @@ void add_checkpoints(Corpus& c) {
   nan_weights.tensors.begin()->second.values[0] = std::numeric_limits<float>::quiet_NaN();
   write_safetensors(nan_weights, (dir / "nan.safetensors").string());
   variant("NaN weights", no_hash, read_file((dir / "nan.safetensors").string()));
+  // eval of these weights once spun forever.
+  c.entries.push_back({"checkpoint",
+                       "NaN weights, eval",
+                       {"eval", (dir / "NaN weights/best.json").string(), "--data",
+                        (c.root() / "data/good.fgds").string(), "--out", c.out("eval-nan")},
+                       (dir / "NaN weights").string(),
+                       true,
+                       "",
+                       c.out("eval-nan") + "/eval.json"});
   json no_architecture = no_hash;
   no_architecture.erase("architecture");
   variant("no architecture", no_architecture, read_file(weights));
