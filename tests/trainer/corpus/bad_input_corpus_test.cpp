@@ -212,6 +212,23 @@ void add_photos(Corpus& c) {
   c.add_photo("dangling link", (c.root() / "img/dangling.jpg").string());
   c.add_photo("missing file", (c.root() / "img/absent.jpg").string());
   c.add_photo("file name not UTF-8", c.file("img/caf\xe9.jpg", jpeg), false);
+  // Drawings that would replace an input: refused, the input untouched.
+  const std::string png = c.file("annotate/photo.png", read_file(c.good_photo()));
+  c.entries.push_back({"image",
+                       "annotate into the inputs' folder",
+                       {"classify", "--annotate", (c.root() / "annotate").string(), png},
+                       png,
+                       true,
+                       "",
+                       ""});
+  const std::string self = c.file("annotate/self.jpg", jpeg);
+  c.entries.push_back({"image",
+                       "annotate onto the input",
+                       {"classify", "--annotate", self, self},
+                       self,
+                       true,
+                       "",
+                       ""});
 }
 
 void add_csvs(Corpus& c) {
@@ -244,6 +261,16 @@ void add_datasets(Corpus& c) {
   c.add_dataset("wrong magic", "XXXX" + good.substr(4));
   c.add_dataset("random bytes", random_bytes(10000, 4));
   c.add_dataset("header only", good.substr(0, 64));
+  // Good data, a learning rate that makes the run diverge.
+  c.entries.push_back(
+      {"dataset",
+       "diverging learning rate",
+       {"train", (c.root() / "data/good.fgds").string(), "--out", c.out("run-wild"), "--steps",
+        "30", "--batch", "8", "--lr", "1e30", "--schedule", "constant", "--log-every", "10"},
+       "diverged",
+       true,
+       "",
+       ""});
 }
 
 void add_checkpoints(Corpus& c) {
