@@ -33,7 +33,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr auto kTimeLimit = std::chrono::seconds(60);
+constexpr auto kTimeLimit = std::chrono::seconds(30);  // the slowest good run takes ~3 s
 
 struct RunResult {
   bool crashed = false;  // killed by a signal of its own
@@ -84,10 +84,11 @@ struct Entry {
   std::string kind;  // image, csv, dataset, checkpoint, model
   std::string name;
   std::vector<std::string> args;
-  std::string named;           // the error must contain this (the bad file)
-  bool should_fail = true;     // false: odd but usable input
-  std::string good_photo;      // classify: this photo's line must have faces
-  std::string must_not_exist;  // an output that a refused run must not leave
+  std::string named;             // the error must contain this (the bad file)
+  bool should_fail = true;       // false: odd but usable input
+  std::string good_photo;        // classify: this photo's line must have faces
+  std::string must_not_exist;    // an output that a refused run must not leave
+  bool refused_at_load = false;  // a model: refused before any photo is read
 };
 
 // Everything under the corpus folder, by path: its bytes (regular files
@@ -133,8 +134,15 @@ class Corpus {
   void add_csv(const std::string& name, const std::string& text) {
     const std::string csv = file("csv/" + name + ".csv", text);
     const std::string dataset = out(name + ".fgds");
-    entries.push_back(
-        {"csv", name, {"prepare", "--labels", csv, "--out", dataset}, csv, true, "", dataset});
+    // Faces of any size, so a CSV that is only wrong in one way would go
+    // through and must be refused for that one thing.
+    entries.push_back({"csv",
+                       name,
+                       {"prepare", "--labels", csv, "--min-face", "0", "--out", dataset},
+                       csv,
+                       true,
+                       "",
+                       dataset});
   }
   void add_dataset(const std::string& name, const std::string& bytes) {
     const std::string data = file("data/" + name + ".fgds", bytes);
@@ -158,7 +166,8 @@ class Corpus {
                        model,
                        true,
                        "",
-                       ""});
+                       "",
+                       true});
   }
 
   std::vector<Entry> entries;
@@ -232,16 +241,39 @@ void add_photos(Corpus& c) {
 }
 
 void add_csvs(Corpus& c) {
-  c.file("csv/a.jpg", read_file(c.good_photo()));
+  const std::string jpeg = read_file(c.good_photo());
+  c.file("csv/a.jpg", jpeg);
+  c.file("outside.jpg", jpeg + "outside");
+  // Distinct files (bytes after the JPEG's end) in both classes: a usable set.
+  std::string usable = "path,gender\n";
+  for (int i = 0; i < 30; ++i) {
+    const std::string name = std::string("p").append(std::to_string(i)).append(".jpg");
+    c.file("csv/" + name, jpeg + std::string(static_cast<std::size_t>(i) + 1, 'x'));
+    usable.append(name).append(i % 2 ? ",1\n" : ",0\n");
+  }
   c.add_csv("empty", "");
   c.add_csv("header only", "path,gender\n");
   c.add_csv("no path column", "file,gender\na.jpg,0\n");
   c.add_csv("unterminated quote", "path,gender\n\"a.jpg,0\n");
-  c.add_csv("path climbing out", "path,gender\n../../../etc/passwd,0\na.jpg,1\n");
-  c.add_csv("absolute path", "path,gender\n/etc/hostname,0\na.jpg,1\n");
-  std::string typo = "path,gender\n";
-  for (int i = 0; i < 30; ++i) typo += "a.jpg," + std::to_string(i % 2) + "\n";
-  c.add_csv("label typo", typo + "a.jpg,x\n");
+  c.add_csv("path climbing out", usable + "../outside.jpg,0\n");
+  c.add_csv("absolute path", usable + (c.root() / "outside.jpg").string() + ",1\n");
+  c.add_csv("label typo", usable + "a.jpg,x\n");
+  // A seed-layout folder whose one symbolic link loop must not stop the run.
+  for (int i = 0; i < 6; ++i) {
+    c.file("layout/Train/" + std::to_string(i % 2) + "/f" + std::to_string(i) + ".jpg",
+           jpeg + std::string(static_cast<std::size_t>(i) + 40, 'y'));
+  }
+  fs::create_symlink("loop.jpg", c.root() / "layout/Train/0/loop.jpg");
+  c.entries.push_back({"csv",
+                       "prepare folder with a link loop",
+                       {"prepare", (c.root() / "layout").string(), "--min-face", "0", "--out",
+                        c.out("layout.fgds")},
+                       "",
+                       false,
+                       "",
+                       ""});
+  const std::string rows = usable.substr(usable.find('\n') + 1);
+  c.add_csv("label on under 1% of rows", usable + rows + rows + rows + "a.jpg,2\n");
   c.add_csv("binary garbage", random_bytes(4096, 3));
   c.add_csv("NUL bytes", std::string("path,gender\na.jpg\0,0\n", 21));
   c.add_csv("huge field", "path,gender\n" + std::string(1 << 20, 'a') + ".jpg,0\n");
@@ -334,7 +366,15 @@ void add_models(Corpus& c) {
     if (entry.key() == "class_names") entry.set_value(R"(["a","b","c"])");
   }
   c.add_model("more classes than outputs", c.file("models/three.onnx", three.SerializeAsString()));
+  // The network's logits under a name that says neither (Softmax made an
+  // Identity): read as probabilities, they once gave "female 9.39%".
   onnx::ModelProto unnamed = proto;
+  for (onnx::NodeProto& node : *unnamed.mutable_graph()->mutable_node()) {
+    if (node.op_type() != "Softmax") continue;
+    node.set_op_type("Identity");
+    node.clear_attribute();
+    node.set_output(0, "scores");
+  }
   unnamed.mutable_graph()->mutable_output(0)->set_name("scores");
   c.add_model("output neither probabilities nor logits",
               c.file("models/unnamed.onnx", unnamed.SerializeAsString()));
@@ -351,6 +391,8 @@ std::string judge(const Entry& entry, const RunResult& run) {
   if (!entry.should_fail && entry.kind != "image" && run.status != 0) return "failed on good input";
   if (entry.should_fail && run.output.find(entry.named) == std::string::npos)
     return "its error does not name " + entry.named;
+  if (entry.refused_at_load && run.output.find("{\"file\":") != std::string::npos)
+    return "refused per photo, not at load";
   if (!entry.must_not_exist.empty() && fs::exists(entry.must_not_exist))
     return "left " + entry.must_not_exist + " behind";
   if (!entry.good_photo.empty()) {
