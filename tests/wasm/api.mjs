@@ -178,6 +178,20 @@ check('postprocess', () => {
                                        normalization: spec.normalization }), spec);
 });
 
+// The CLI follows the same rule (tests/trainer/export/classify_test.cpp).
+check('model output: which one, probabilities or logits', () => {
+  assert.deepEqual(fg.chooseModelOutput(['features', 'probabilities'], {}), { name: 'probabilities', kind: 'probabilities' });
+  assert.deepEqual(fg.chooseModelOutput(['logits'], {}), { name: 'logits', kind: 'logits' });
+  assert.deepEqual(fg.chooseModelOutput(['dense'], { output: 'logits' }), { name: 'dense', kind: 'logits' });
+  throwsLike(() => fg.chooseModelOutput(['dense'], {}), 'InputError', /neither "probabilities" nor "logits"/);
+  throwsLike(() => fg.chooseModelOutput('dense', {}), 'TypeError', /outputNames must be an Array/);
+  assert.deepEqual(fg.outputProbabilities([-2.3, 1.1], 'logits', 2), fg.softmax([-2.3, 1.1]));
+  assert.deepEqual(Array.from(fg.outputProbabilities([0.25, 0.75], 'probabilities', 2)), [0.25, 0.75]);
+  throwsLike(() => fg.outputProbabilities([-2.3, 1.1], 'probabilities', 2), 'InputError', /not a probability/);
+  throwsLike(() => fg.outputProbabilities([0.2, 0.3, 0.5], 'logits', 2), 'InputError', /3 values for 2 classes/);
+  throwsLike(() => fg.outputProbabilities([0.5, 0.5], 'scores', 2), 'TypeError', /kind must be/);
+});
+
 check('FaceFinder: scenes, checked arguments, errors name the problem', () => {
   const finder = fg.FaceFinder.fromBytes(new Uint8Array(readFileSync(`${detectorDir}/face_detection_short_range.fgnet`)),
     new Uint8Array(readFileSync(`${detectorDir}/face_detection_full_range.fgnet`)));

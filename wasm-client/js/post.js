@@ -25,6 +25,7 @@ addOnPostRun(function () {
   }
   ['toGray', 'resize', 'resizeArea', 'resizeBilinear', 'squareCrop', 'cropFace', 'centerCrop', 'toTensor',
    'findFaces', 'estimateRoll', 'faceInputs', 'softmax', 'formatLabel', 'predict', 'parseModelSpec',
+   'chooseModelOutput', 'outputProbabilities',
    'scenePreset', 'letterboxInput', 'alignedCrop', 'estimatePose'
   ].forEach(function (name) {
     Module[name] = throwing(name, Module[name]);
