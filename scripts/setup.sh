@@ -41,6 +41,9 @@ ALL_PACKAGES=(
   libtorch-dev libonnx-dev libprotobuf-dev protobuf-compiler libssl-dev zlib1g-dev
   libdlib-dev libdlib-data python3-torch
   libjpeg-dev  # the tests write a CMYK JPEG, which OpenCV cannot
+  # The fuzz preset (tests/fuzz): clang, its libFuzzer and sanitizer
+  # runtimes, and llvm-symbolizer for the sanitizers' stack traces.
+  clang libclang-rt-14-dev llvm
 )
 
 usage() {

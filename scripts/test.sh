@@ -2,8 +2,10 @@
 # Builds everything and runs every test: installs what is missing (setup.sh),
 # builds the native and WebAssembly presets and the web app (build/web/, with
 # models/facegender.onnx), then runs ctest on the native build (unit, OpenCV
-# parity, WASM parity, trainer and browser tests). Exits non-zero on the first
-# failure. Works from any folder.
+# parity, WASM parity, trainer and browser tests), the unit, parity, trainer
+# and model tests again under AddressSanitizer + UBSan (the asan preset), and
+# every fuzz target for 10 s (scripts/fuzz.sh --smoke). Exits non-zero on the
+# first failure. Works from any folder.
 set -euo pipefail
 
 FG_TOOL="test"
@@ -46,3 +48,10 @@ step "configure wasm" wasm cmake --preset wasm
 step "build wasm" wasm cmake --build --preset wasm
 step "build web" node web/build.mjs --out build/web
 step "ctest native" ctest --preset native -j2
+# The sanitizer build: its preset sets ASAN_OPTIONS, LSAN_OPTIONS and
+# UBSAN_OPTIONS (tests/sanitizers/ has the suppressions) for the build's test
+# discovery and for ctest, and picks the labels unit|parity|trainer|model.
+step "configure asan" cmake --preset asan
+step "build asan" cmake --build --preset asan
+step "ctest asan" ctest --preset asan
+step "fuzz smoke" scripts/fuzz.sh --smoke

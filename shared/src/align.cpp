@@ -88,6 +88,16 @@ Image warp_square(const ImageView& gray, const CropSquare& sq, int size) {
   if (!(sq.side > 0) || size < 1 || size > 4096) {
     throw InputError("warp_square: side must be positive and size in [1, 4096]");
   }
+  // Far beyond any photo, a square's pixel positions no longer fit the
+  // integers they are rounded to (the factor, the region, the 1/256 steps).
+  constexpr double kMaxCoordinate = 1 << 24;
+  if (!(sq.side <= kMaxCoordinate && std::fabs(sq.cx) <= kMaxCoordinate &&
+        std::fabs(sq.cy) <= kMaxCoordinate && std::fabs(sq.cos) <= 1.0 + 1e-6 &&
+        std::fabs(sq.sin) <= 1.0 + 1e-6)) {
+    throw InputError("warp_square: the square (centre " + std::to_string(sq.cx) + ", " +
+                     std::to_string(sq.cy) + ", side " + std::to_string(sq.side) +
+                     ") is not finite, too far out or not turned by unit axes");
+  }
   const Source source = prefiltered(gray, sq, size);
   const ImageView src = source.shrunk.empty() ? gray : source.shrunk.view();
   const double pixel = sq.side / size / source.step;  // source pixels per output pixel

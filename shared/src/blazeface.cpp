@@ -58,8 +58,7 @@ Letterbox letterbox_of(const Box& region, int size) {
 }
 
 void check_region(const ImageView& image, const Box& region, const char* function) {
-  if (region.width <= 0 || region.height <= 0 || region.x < 0 || region.y < 0 ||
-      region.x + region.width > image.width() || region.y + region.height > image.height()) {
+  if (!inside(region, image.width(), image.height())) {
     throw InputError(std::string(function) + ": region " + std::to_string(region.width) + "x" +
                      std::to_string(region.height) + " at (" + std::to_string(region.x) + ", " +
                      std::to_string(region.y) + ") is empty or outside the " +
@@ -205,7 +204,7 @@ std::vector<FaceDetection> BlazeFace::detect(const ImageView& image, const Box& 
   for (std::size_t i = 0; i < count; ++i) {
     const float logit = std::clamp(logits[i], -kScoreClipping, kScoreClipping);
     const float score = sigmoid(logit);
-    if (score < params.min_score) continue;
+    if (!(score >= params.min_score)) continue;  // NaN (a broken network) is no face
     const float* r = raw + i * kCoords;
     const Point a = anchors_[i];
     // Offsets are in input pixels (x_scale = input size), anchors unit-sized.

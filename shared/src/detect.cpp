@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "facegender/preprocess.hpp"
+#include "json_number.hpp"
 #include "portable_math.hpp"
 
 namespace facegender {
@@ -76,7 +77,7 @@ int round_even(float value) {
 
 HaarFeature parse_feature(const json& node, const CascadeData& cascade, std::size_t index) {
   const std::string where = "feature " + std::to_string(index);
-  if (node.value("tilted", 0) != 0)
+  if (const auto tilted = node.find("tilted"); tilted != node.end() && *tilted != 0)
     malformed(cascade.source, where + " is tilted, which is not supported");
   const json& rects = node.at("rects");
   if (!rects.is_array() || rects.empty() || rects.size() > 3)
@@ -84,11 +85,12 @@ HaarFeature parse_feature(const json& node, const CascadeData& cascade, std::siz
   HaarFeature feature;
   for (std::size_t i = 0; i < rects.size(); ++i) {
     const json& r = rects[i];
-    HaarRect rect{r.at(0).get<int>(), r.at(1).get<int>(), r.at(2).get<int>(), r.at(3).get<int>(),
+    HaarRect rect{detail::json_integer<int>(r.at(0)), detail::json_integer<int>(r.at(1)),
+                  detail::json_integer<int>(r.at(2)), detail::json_integer<int>(r.at(3)),
                   static_cast<float>(r.at(4).get<double>())};
     if (rect.x < 0 || rect.y < 0 || rect.width < 0 || rect.height < 0 ||
-        rect.x + rect.width > cascade.window_width ||
-        rect.y + rect.height > cascade.window_height) {
+        static_cast<std::int64_t>(rect.x) + rect.width > cascade.window_width ||
+        static_cast<std::int64_t>(rect.y) + rect.height > cascade.window_height) {
       malformed(cascade.source, where + " has a rect outside the window");
     }
     feature.rects[i] = rect;
@@ -108,11 +110,12 @@ void parse_tree(const json& tree_json, CascadeData& cascade, const std::string& 
       {static_cast<int>(cascade.nodes.size()), static_cast<int>(cascade.leaves.size())});
   for (int i = 0; i < node_count; ++i) {
     const json& n = nodes[static_cast<std::size_t>(i)];
-    TreeNode node{n.at(0).get<int>(), n.at(1).get<int>(), n.at(2).get<int>(),
-                  static_cast<float>(n.at(3).get<double>())};
+    TreeNode node{detail::json_integer<int>(n.at(0)), detail::json_integer<int>(n.at(1)),
+                  detail::json_integer<int>(n.at(2)), static_cast<float>(n.at(3).get<double>())};
     // Children must point forward (or at a leaf) so evaluation always ends.
     for (int child : {node.left, node.right}) {
-      if (child > 0 ? (child <= i || child >= node_count) : (-child > node_count)) {
+      if (child > 0 ? (child <= i || child >= node_count)
+                    : (-static_cast<std::int64_t>(child) > node_count)) {
         malformed(cascade.source, where + " has a child index out of range");
       }
     }
@@ -129,8 +132,8 @@ std::shared_ptr<const CascadeData> parse_cascade(std::string_view text, const st
     if (root.value("format", "") != "facegender-haar-cascade/1") {
       malformed(source, "format is not facegender-haar-cascade/1");
     }
-    cascade->window_width = root.at("window").at(0).get<int>();
-    cascade->window_height = root.at("window").at(1).get<int>();
+    cascade->window_width = detail::json_integer<int>(root.at("window").at(0));
+    cascade->window_height = detail::json_integer<int>(root.at("window").at(1));
     if (cascade->window_width < 3 || cascade->window_height < 3 || cascade->window_width > 1000 ||
         cascade->window_height > 1000) {
       malformed(source, "window size out of range");
@@ -557,8 +560,9 @@ std::optional<double> estimate_roll(const Cascade& eyes, const ImageView& gray, 
                      to_string(gray.format()));
   }
   // Eyes sit in the upper ~60% of a frontal face box.
-  const Box region =
-      clip_box({face.x, face.y, face.width, face.height * 3 / 5}, gray.width(), gray.height());
+  const Box region = clip_box({face.x, face.y, face.width,
+                               static_cast<int>(static_cast<std::int64_t>(face.height) * 3 / 5)},
+                              gray.width(), gray.height());
   if (region.width < eyes.window_width() || region.height < eyes.window_height())
     return std::nullopt;
   const ImageView upper = sub_view(gray, region);

@@ -154,10 +154,23 @@ std::vector<FaceDetection> FaceFinder::find(const ImageView& image, const SceneS
   return distinct(std::move(faces), s);
 }
 
+namespace {
+
+// An edge clamped to [0, size] before it becomes an int (a float beyond
+// int's range, or infinite, has no int; NaN counts as 0), as clip_box would.
+int clamped_edge(float edge, int size) {
+  if (!(edge > 0.0f)) return 0;
+  if (edge >= static_cast<float>(size)) return size;
+  return static_cast<int>(edge);
+}
+
+}  // namespace
+
 Box to_box(const FaceDetection& face, int width, int height) {
-  const int x0 = static_cast<int>(std::floor(face.x)), y0 = static_cast<int>(std::floor(face.y));
-  const int x1 = static_cast<int>(std::ceil(face.x + face.width));
-  const int y1 = static_cast<int>(std::ceil(face.y + face.height));
+  const int x0 = clamped_edge(std::floor(face.x), width);
+  const int y0 = clamped_edge(std::floor(face.y), height);
+  const int x1 = clamped_edge(std::ceil(face.x + face.width), width);
+  const int y1 = clamped_edge(std::ceil(face.y + face.height), height);
   return clip_box({x0, y0, x1 - x0, y1 - y0}, width, height);
 }
 

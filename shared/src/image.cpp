@@ -60,12 +60,16 @@ ImageView::ImageView(std::span<const std::uint8_t> pixels, int width, int height
     throw InputError("image view: stride " + std::to_string(stride_) +
                      " is shorter than a row of " + std::to_string(row_bytes) + " bytes");
   }
-  // Last row needs only row_bytes, not a full stride.
-  const auto needed_wide =
-      static_cast<std::uint64_t>(stride_) * static_cast<std::uint64_t>(height - 1) + row_bytes;
-  if (needed_wide > std::numeric_limits<std::size_t>::max()) {
-    throw InputError("image view: stride x height overflows the byte count");
+  // Last row needs only row_bytes, not a full stride. Checked before it is
+  // computed: a stride near SIZE_MAX would wrap the product round to a small
+  // count that any buffer passes.
+  const auto rows_before_last = static_cast<std::size_t>(height - 1);
+  if (rows_before_last > 0 &&
+      stride_ > (std::numeric_limits<std::size_t>::max() - row_bytes) / rows_before_last) {
+    throw InputError("image view: stride " + std::to_string(stride_) + " x height " +
+                     std::to_string(height) + " overflows the byte count");
   }
+  const std::size_t needed_wide = stride_ * rows_before_last + row_bytes;
   if (pixels.size() < needed_wide) {
     throw InputError("image view: buffer of " + std::to_string(pixels.size()) +
                      " bytes is smaller than the " + std::to_string(width) + "x" +
@@ -88,14 +92,22 @@ ImageView Image::view() const {
 Box clip_box(const Box& b, int width, int height) {
   const int x0 = std::clamp(b.x, 0, width);
   const int y0 = std::clamp(b.y, 0, height);
-  const int x1 = std::clamp(b.x + b.width, 0, width);
-  const int y1 = std::clamp(b.y + b.height, 0, height);
+  // The far edges in 64 bits: x + width of a box near INT_MAX overflows int.
+  const auto x1 = static_cast<int>(
+      std::clamp(static_cast<std::int64_t>(b.x) + b.width, std::int64_t{0}, std::int64_t{width}));
+  const auto y1 = static_cast<int>(
+      std::clamp(static_cast<std::int64_t>(b.y) + b.height, std::int64_t{0}, std::int64_t{height}));
   return {x0, y0, x1 - x0, y1 - y0};
 }
 
+bool inside(const Box& region, int width, int height) {
+  return region.width > 0 && region.height > 0 && region.x >= 0 && region.y >= 0 &&
+         static_cast<std::int64_t>(region.x) + region.width <= width &&
+         static_cast<std::int64_t>(region.y) + region.height <= height;
+}
+
 ImageView sub_view(const ImageView& image, const Box& region) {
-  if (region.width <= 0 || region.height <= 0 || region.x < 0 || region.y < 0 ||
-      region.x + region.width > image.width() || region.y + region.height > image.height()) {
+  if (!inside(region, image.width(), image.height())) {
     throw InputError("sub_view: region " + std::to_string(region.width) + "x" +
                      std::to_string(region.height) + " at (" + std::to_string(region.x) + ", " +
                      std::to_string(region.y) + ") is not inside the " +

@@ -3,7 +3,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string_view>
 
 #include "facegender/image.hpp"
@@ -59,6 +61,16 @@ std::size_t element_count(const std::vector<int>& shape) {
   return n;
 }
 
+// The header holds sizes, indices and offsets, never a fraction; a float
+// there would reach nlohmann-json's get<int>(), a static_cast (undefined
+// behaviour beyond int's range).
+void require_integers(const json& j, const std::string& source) {
+  if (j.is_number_float()) fail(source, "malformed header: " + j.dump() + " is not an integer");
+  if (j.is_structured()) {
+    for (const json& element : j) require_integers(element, source);
+  }
+}
+
 // Parses the .fgnet container: the header JSON and the float constants.
 struct Container {
   json header;
@@ -78,10 +90,13 @@ Container read_container(std::span<const std::uint8_t> bytes, const std::string&
   } catch (const json::exception& e) {
     fail(source, std::string("malformed header: ") + e.what());
   }
+  require_integers(c.header, source);
   const std::size_t data_begin = 12 + header_size;
   if ((bytes.size() - data_begin) % 4 != 0) fail(source, "constant data is not whole floats");
   c.constants.resize((bytes.size() - data_begin) / 4);
-  std::memcpy(c.constants.data(), bytes.data() + data_begin, c.constants.size() * 4);
+  // A network without constants has no buffer: memcpy must not see its null.
+  if (!c.constants.empty())
+    std::memcpy(c.constants.data(), bytes.data() + data_begin, c.constants.size() * 4);
   return c;
 }
 
@@ -183,12 +198,23 @@ class GraphBuilder {
     op.window.dilation_h = dilation.at(0);
     op.window.dilation_w = dilation.at(1);
     auto axis = [&](int size, int k, int s, int d, int out_size, int& pad_before) {
-      const int effective = (k - 1) * d + 1;
+      // Checked before dividing by the stride, and in 64 bits: a kernel,
+      // stride or dilation near INT_MAX would overflow int.
+      if (s < 1 || d < 1 || k < 1) fail(net_.source, "operator window is empty or has no step");
+      const std::int64_t effective = (static_cast<std::int64_t>(k) - 1) * d + 1;
+      if (effective > std::numeric_limits<int>::max())
+        fail(net_.source, "operator window is larger than any tensor");
       const bool same = j.at("padding") == "same";
-      const int expected = same ? (size + s - 1) / s : (size - effective + s) / s;
-      if (s < 1 || d < 1 || expected != out_size)
+      const std::int64_t expected = same ? (static_cast<std::int64_t>(size) + s - 1) / s
+                                         : (static_cast<std::int64_t>(size) - effective + s) / s;
+      if (expected < 1 || expected != out_size)
         fail(net_.source, "operator output size does not match its window");
-      pad_before = same ? std::max((out_size - 1) * s + effective - size, 0) / 2 : 0;
+      pad_before =
+          same ? static_cast<int>(
+                     std::max<std::int64_t>(
+                         (static_cast<std::int64_t>(out_size) - 1) * s + effective - size, 0) /
+                     2)
+               : 0;
     };
     axis(in.h, op.window.kh, op.window.stride_h, op.window.dilation_h, out.h, op.window.pad_top);
     axis(in.w, op.window.kw, op.window.stride_w, op.window.dilation_w, out.w, op.window.pad_left);
@@ -393,6 +419,8 @@ InferenceNetwork InferenceNetwork::from_bytes(std::span<const std::uint8_t> byte
   try {
     GraphBuilder(c, *net).build();
   } catch (const json::exception& e) {
+    fail(source, std::string("malformed header: ") + e.what());
+  } catch (const std::out_of_range& e) {  // a list too short: "in", "stride", "filter"
     fail(source, std::string("malformed header: ") + e.what());
   }
   return InferenceNetwork(std::move(net));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace facegender {
@@ -85,9 +86,19 @@ Box haar_like_box(const FaceDetection& face, int width, int height) {
   const double side = 1.02 * face.width;
   const double cx = face.x + face.width / 2.0;
   const double cy = face.y + face.height / 2.0 - 0.04 * face.height;
-  const int s = std::max(1, static_cast<int>(std::floor(side + 0.5)));
-  const int x = static_cast<int>(std::floor(cx - s / 2.0 + 0.5));
-  const int y = static_cast<int>(std::floor(cy - s / 2.0 + 0.5));
+  const double s_real = std::max(1.0, std::floor(side + 0.5));
+  const double x_real = std::floor(cx - s_real / 2.0 + 0.5);
+  const double y_real = std::floor(cy - s_real / 2.0 + 0.5);
+  // A box that is not finite, or beyond int's range, has no pixels to cut.
+  constexpr double kLimit = std::numeric_limits<int>::max();
+  if (!(s_real <= kLimit && std::fabs(x_real) <= kLimit && std::fabs(y_real) <= kLimit)) {
+    throw InputError("haar_like_box: the face's box (" + std::to_string(face.x) + ", " +
+                     std::to_string(face.y) + ", " + std::to_string(face.width) + " x " +
+                     std::to_string(face.height) + ") is not a box in pixels");
+  }
+  const int s = static_cast<int>(s_real);
+  const int x = static_cast<int>(x_real);
+  const int y = static_cast<int>(y_real);
   const Box clipped = clip_box({x, y, s, s}, width, height);
   if (clipped.width <= 0 || clipped.height <= 0) {
     throw InputError("haar_like_box: the face lies outside the " + std::to_string(width) + "x" +

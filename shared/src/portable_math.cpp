@@ -23,6 +23,7 @@ double atan_unit(double t) {
 }  // namespace
 
 double portable_exp(double x) {
+  if (std::isnan(x)) return x;  // nearbyint(NaN) has no int exponent
   if (x < -745.0) return 0.0;
   if (x > 709.0) return HUGE_VAL;
   // x = k ln2 + r, |r| <= ln2 / 2; e^r by its Taylor series (14 terms).

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "json_number.hpp"
 #include "portable_math.hpp"
 
 namespace facegender {
@@ -126,12 +127,12 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
     if (crop.value("kind", "box") == "aligned") {
       spec.crop_spec.kind = CropKind::Aligned;
       spec.crop_spec.aligned = {crop.at("scale").get<double>(), crop.at("shift").get<double>(),
-                                crop.at("size").get<int>()};
+                                detail::json_integer<int>(crop.at("size"))};
       spec.crop = {0.0, spec.crop_spec.aligned.size, spec.crop_spec.aligned.size};
     } else {
       spec.crop.margin = crop.at("margin").get<double>();
-      spec.crop.size = crop.at("size").get<int>();
-      spec.crop.input = crop.at("input").get<int>();
+      spec.crop.size = detail::json_integer<int>(crop.at("size"));
+      spec.crop.input = detail::json_integer<int>(crop.at("input"));
     }
     spec.crop_spec.box = spec.crop;
     const json norm = metadata_json(metadata, "normalization");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "facegender/pose.hpp"
@@ -89,6 +90,21 @@ TEST(Pose, FrontalIsZeroAndTurnsHaveTheirSigns) {
   EXPECT_GT(estimate_pose(down).pitch, 10);
   EXPECT_TRUE(within(estimate_pose(frontal(3)), PoseLimits{}));
   EXPECT_FALSE(within(estimate_pose(frontal(8)), PoseLimits{}));
+}
+
+// Found by tests/fuzz (pixels): a face far beyond any photo (keypoints at
+// 1e30, or not finite) gave a square whose pixel positions were converted
+// to int (undefined behaviour) instead of an error.
+TEST(WarpSquare, RefusesSquaresBeyondPixelCoordinates) {
+  Image img(32, 32, PixelFormat::Gray8);
+  FaceDetection far = frontal();
+  far.keypoints[kLeftEye] = {1e30f, 50};
+  far.keypoints[kMouth] = {40, 1e30f};
+  EXPECT_THROW(aligned_crop(img.view(), far, AlignSpec{}), InputError);
+  EXPECT_THROW(warp_square(img.view(), CropSquare{16, 16, 1e12, 1, 0}, 8), InputError);
+  EXPECT_THROW(warp_square(img.view(), CropSquare{std::nan(""), 16, 8, 1, 0}, 8), InputError);
+  EXPECT_THROW(warp_square(img.view(), CropSquare{16, -1e9, 8, 1, 0}, 8), InputError);
+  EXPECT_NO_THROW(warp_square(img.view(), CropSquare{16, 16, 3000, 0.6, 0.8}, 8));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -60,6 +61,8 @@ TEST(Letterbox, CentresTheScaledImageOnBlack) {
   EXPECT_THROW(letterbox_input(img.view(), {2, 0, 4, 2}, 8), InputError);
 }
 
+// Also found by the asan preset: the second file below has no constants, and
+// copying them passed memcpy a null pointer (undefined behaviour).
 TEST(Network, RejectsFilesThatAreNotNetworks) {
   const std::vector<std::uint8_t> junk{'n', 'o', 't', ' ', 'a', ' ', 'n', 'e', 't', 0, 0, 0};
   try {
@@ -158,6 +161,136 @@ TEST(Presets, NameTheThreeScenes) {
   EXPECT_FALSE(scene_settings(Scene::Webcam).full_range);
   EXPECT_EQ(scene_settings(Scene::Chip).max_faces, 1);
   EXPECT_GT(scene_settings(Scene::Photo).retry_pad_fraction, 0.0);
+}
+
+// Found by tests/fuzz (pixels): the region check added x + width in int, so
+// a region near INT_MAX wrapped round and passed; its pixels were then read
+// far outside the image.
+TEST(Letterbox, RejectsRegionsWhoseFarEdgeOverflows) {
+  const Image img(4, 2, PixelFormat::RGB8);
+  const int big = std::numeric_limits<int>::max();
+  EXPECT_THROW(letterbox_input(img.view(), {2, 0, big, 2}, 8), InputError);
+  EXPECT_THROW(letterbox_input(img.view(), {0, 1, 4, big}, 8), InputError);
+}
+
+// A .fgnet from a header and its float constants.
+std::vector<std::uint8_t> fgnet(std::string header, const std::vector<float>& constants) {
+  while ((12 + header.size()) % 4 != 0) header.push_back(' ');
+  std::vector<std::uint8_t> bytes{'F', 'G', 'N', 'E', 'T', '1', 0, 0};
+  const auto size = static_cast<std::uint32_t>(header.size());
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(size >> (8 * i)));
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  const auto* raw = reinterpret_cast<const std::uint8_t*>(constants.data());
+  bytes.insert(bytes.end(), raw, raw + constants.size() * sizeof(float));
+  return bytes;
+}
+
+// Found by tests/fuzz (network): a list in the header shorter than its
+// operator needs ("stride": [1]) escaped as std::out_of_range, not InputError.
+TEST(Network, RejectsShortListsInTheHeaderAsInputError) {
+  const std::string header =
+      R"({"format":1,"tensors":[{"shape":[1,4,4,1],"constant":-1},{"shape":[1,1,1,1],"constant":0},)"
+      R"({"shape":[1],"constant":1},{"shape":[1,4,4,1],"constant":-1}],"inputs":[0],"outputs":[3],)"
+      R"("ops":[{"op":"conv2d","in":[0,1,2],"out":[3],"padding":"same","stride":[1]}]})";
+  EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(header, {1.0f, 0.0f}), "short.fgnet"),
+               InputError);
+  const std::string no_bias =
+      R"({"format":1,"tensors":[{"shape":[1,4,4,1],"constant":-1},{"shape":[1,1,1,1],"constant":0},)"
+      R"({"shape":[1,4,4,1],"constant":-1}],"inputs":[0],"outputs":[2],)"
+      R"("ops":[{"op":"conv2d","in":[0,1],"out":[2],"padding":"same","stride":[1,1]}]})";
+  EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(no_bias, {1.0f}), "no-bias.fgnet"), InputError);
+}
+
+// Found by tests/fuzz (network): a stride of 0 divided by zero before it was
+// checked; a kernel x dilation near INT_MAX overflowed int.
+TEST(Network, RejectsWindowsWithoutAStepOrBeyondInt) {
+  auto pool = [](const std::string& window) {
+    return R"({"format":1,"tensors":[{"shape":[1,4,4,1],"constant":-1},)"
+           R"({"shape":[1,4,4,1],"constant":-1}],"inputs":[0],"outputs":[1],)"
+           R"("ops":[{"op":"max_pool2d","in":[0],"out":[1],"padding":"same",)" +
+           window + "}]}";
+  };
+  EXPECT_NO_THROW(InferenceNetwork::from_bytes(fgnet(pool(R"("stride":[1,1],"filter":[2,2])"), {}),
+                                               "pool.fgnet"));
+  EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(pool(R"("stride":[0,1],"filter":[2,2])"), {}),
+                                            "stride0.fgnet"),
+               InputError);
+  EXPECT_THROW(InferenceNetwork::from_bytes(
+                   fgnet(pool(R"("stride":[1,1],"filter":[2,2],"dilation":[2147483647,1])"), {}),
+                   "dilated.fgnet"),
+               InputError);
+  EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(pool(R"("stride":[1,1],"filter":[0,2])"), {}),
+                                            "filter0.fgnet"),
+               InputError);
+}
+
+// Found by tests/fuzz (network, cascade): the header's numbers went through
+// nlohmann-json's get<int>(), a static_cast, so a float there (1e10) was
+// undefined behaviour and 1.5 became 1. The header holds only integers.
+TEST(Network, RejectsFloatsInTheHeader) {
+  auto pool = [](const std::string& stride) {
+    return R"({"format":1,"tensors":[{"shape":[1,4,4,1],"constant":-1},)"
+           R"({"shape":[1,4,4,1],"constant":-1}],"inputs":[0],"outputs":[1],)"
+           R"("ops":[{"op":"max_pool2d","in":[0],"out":[1],"padding":"same","filter":[2,2],"stride":)" +
+           stride + "}]}";
+  };
+  EXPECT_NO_THROW(InferenceNetwork::from_bytes(fgnet(pool("[1,1]"), {}), "ints.fgnet"));
+  EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(pool("[1.5,1]"), {}), "half.fgnet"), InputError);
+  EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(pool("[1e10,1]"), {}), "huge.fgnet"), InputError);
+}
+
+// Found by tests/fuzz (network): a network whose scores are NaN (NaN
+// constants) gave 896 NaN faces, and exp(NaN) converted NaN to int.
+TEST(BlazeFace, ANetworkThatGivesNanScoresFindsNothing) {
+  // BlazeFace short range's shapes from four 1x1 convolutions: boxes from
+  // 16x16x32 and 8x8x96 cells, scores from 16x16x2 and 8x8x6 (all NaN).
+  std::string tensors = R"({"shape":[1,128,128,3],"constant":-1})";
+  std::vector<float> constants;
+  std::string ops;
+  int next = 1;
+  auto conv = [&](int out_channels, int stride, int cells, float bias) {
+    const int w = next++, b = next++, out = next++;
+    tensors += R"(,{"shape":[)" + std::to_string(out_channels) + R"(,1,1,3],"constant":)" +
+               std::to_string(constants.size()) + "}";
+    constants.insert(constants.end(), static_cast<std::size_t>(out_channels) * 3, 0.0f);
+    tensors += R"(,{"shape":[)" + std::to_string(out_channels) + R"(],"constant":)" +
+               std::to_string(constants.size()) + "}";
+    constants.insert(constants.end(), static_cast<std::size_t>(out_channels), bias);
+    tensors += R"(,{"shape":[1,)" + std::to_string(cells) + "," + std::to_string(cells) + "," +
+               std::to_string(out_channels) + R"(],"constant":-1})";
+    ops += std::string(ops.empty() ? "" : ",") + R"({"op":"conv2d","in":[0,)" + std::to_string(w) +
+           "," + std::to_string(b) + R"(],"out":[)" + std::to_string(out) +
+           R"(],"padding":"valid","stride":[)" + std::to_string(stride) + "," +
+           std::to_string(stride) + "]}";
+    return out;
+  };
+  auto reshape = [&](int in, int anchors, int values) {
+    const int out = next++;
+    tensors += R"(,{"shape":[1,)" + std::to_string(anchors) + "," + std::to_string(values) +
+               R"(],"constant":-1})";
+    ops += R"(,{"op":"reshape","in":[)" + std::to_string(in) + R"(],"out":[)" +
+           std::to_string(out) + "]}";
+    return out;
+  };
+  auto concat = [&](int a, int b, int values) {
+    const int out = next++;
+    tensors += R"(,{"shape":[1,896,)" + std::to_string(values) + R"(],"constant":-1})";
+    ops += R"(,{"op":"concat","axis":1,"in":[)" + std::to_string(a) + "," + std::to_string(b) +
+           R"(],"out":[)" + std::to_string(out) + "]}";
+    return out;
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const int boxes =
+      concat(reshape(conv(32, 8, 16, 0.0f), 512, 16), reshape(conv(96, 16, 8, 0.0f), 384, 16), 16);
+  const int scores =
+      concat(reshape(conv(2, 8, 16, nan), 512, 1), reshape(conv(6, 16, 8, nan), 384, 1), 1);
+  const std::string header = R"({"format":1,"tensors":[)" + tensors +
+                             R"(],"inputs":[0],"outputs":[)" + std::to_string(boxes) + "," +
+                             std::to_string(scores) + R"(],"ops":[)" + ops + "]}";
+  const BlazeFace detector(InferenceNetwork::from_bytes(fgnet(header, constants), "nan.fgnet"),
+                           BlazeFaceModel::ShortRange);
+  const Image image(64, 48, PixelFormat::RGB8);
+  EXPECT_TRUE(detector.detect(image.view(), BlazeFaceParams{}).empty());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "test_support.hpp"
@@ -138,6 +139,48 @@ TEST(FindFaces, MapsBoxesBackFromShrunkAndPaddedSearches) {
     }
   }
   EXPECT_THROW(find_faces(cascade, image.view(), FaceSearch{{}, -0.1, 0}), InputError);
+}
+
+// Found by tests/fuzz (cascade): a rect's x + width and a leaf's -index
+// overflowed int, so a rect at x = INT_MAX or a child INT_MIN passed the
+// checks and detection then read far outside the integral image.
+TEST(Cascade, RejectsIndicesThatOverflow) {
+  const std::string rect = R"({"format":"facegender-haar-cascade/1","window":[8,8],
+    "stages":[{"threshold":0.0,"trees":[{"nodes":[[0,-1,0,0.9]],"leaves":[-1.0,1.0]}]}],
+    "features":[{"rects":[[2147483647,0,1,8,-1.0]]}]})";
+  EXPECT_THROW(Cascade::from_json(rect, "rect"), InputError);
+  const std::string tall = R"({"format":"facegender-haar-cascade/1","window":[8,8],
+    "stages":[{"threshold":0.0,"trees":[{"nodes":[[0,-1,0,0.9]],"leaves":[-1.0,1.0]}]}],
+    "features":[{"rects":[[0,2,8,2147483647,-1.0]]}]})";
+  EXPECT_THROW(Cascade::from_json(tall, "tall"), InputError);
+  EXPECT_THROW(Cascade::from_json(edge_cascade("", std::numeric_limits<int>::min()), "child"),
+               InputError);
+}
+
+// Found by tests/fuzz (pixels): the eye band's height * 3 overflowed int for
+// tall boxes (undefined behaviour; the asan preset's UBSan reports it).
+TEST(EstimateRoll, TakesBoxesOfAnyHeight) {
+  const Cascade cascade = Cascade::from_json(edge_cascade(), "edge");
+  const Image image = edge_image(60, 40, 30, 30, 220, 4);
+  EXPECT_NO_THROW(
+      estimate_roll(cascade, image.view(), {0, 0, 60, std::numeric_limits<int>::max()}));
+}
+
+// Found by tests/fuzz (cascade): numbers went through nlohmann-json's
+// get<int>(), a static_cast: a window of 1e10 was undefined behaviour and a
+// rect at x 1.5 became x 1.
+TEST(Cascade, IntegersMustBeIntegersThatFit) {
+  auto cascade = [](const std::string& window, const std::string& rect) {
+    return R"({"format":"facegender-haar-cascade/1","window":)" + window +
+           R"(,"stages":[{"threshold":0.0,"trees":[{"nodes":[[0,-1,0,0.9]],"leaves":[-1.0,1.0]}]}],)"
+           R"("features":[{"rects":[)" +
+           rect + "]}]}";
+  };
+  EXPECT_NO_THROW(Cascade::from_json(cascade("[8,8]", "[0,0,8,8,-1.0]"), "ints"));
+  EXPECT_NO_THROW(Cascade::from_json(cascade("[8.0,8]", "[0,0,8,8,-1.0]"), "whole floats"));
+  EXPECT_THROW(Cascade::from_json(cascade("[1e10,8]", "[0,0,8,8,-1.0]"), "huge"), InputError);
+  EXPECT_THROW(Cascade::from_json(cascade("[8,8]", "[1.5,0,4,8,-1.0]"), "fraction"), InputError);
+  EXPECT_THROW(Cascade::from_json(edge_cascade(R"(,"tilted":1e10)"), "tilted"), InputError);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace facegender {
 namespace {
 
@@ -69,6 +71,34 @@ TEST(SubView, SeesTheRegionsPixelsInPlace) {
   EXPECT_THROW(sub_view(image, {3, 0, 3, 1}), InputError);
   EXPECT_THROW(sub_view(image, {0, 0, 0, 1}), InputError);
   EXPECT_THROW(sub_view(image, {-1, 0, 2, 2}), InputError);
+}
+
+// Found by tests/fuzz (pixels): stride x (height - 1) + row wrapped round to a
+// small count, so a stride near SIZE_MAX passed for any buffer and rows were
+// read far outside it.
+TEST(ImageView, RejectsAStrideWhoseByteCountWrapsAround) {
+  std::vector<std::uint8_t> bytes(64);
+  const std::size_t max = std::numeric_limits<std::size_t>::max();
+  EXPECT_THROW(ImageView(bytes, 8, 2, PixelFormat::Gray8, max), InputError);
+  EXPECT_THROW(ImageView(bytes, 8, 3, PixelFormat::Gray8, max / 2 + 1), InputError);
+  EXPECT_THROW(ImageView(bytes, 2, 5, PixelFormat::RGB8, max / 4 + 1), InputError);
+}
+
+// Found by tests/fuzz (pixels): x + width overflowed int for boxes near INT_MAX.
+TEST(SubView, RejectsRegionsWhoseFarEdgeOverflows) {
+  std::vector<std::uint8_t> bytes(16);
+  const ImageView image(bytes, 4, 4, PixelFormat::Gray8);
+  const int big = std::numeric_limits<int>::max();
+  EXPECT_THROW(sub_view(image, {2, 0, big, 1}), InputError);
+  EXPECT_THROW(sub_view(image, {0, 3, 1, big - 1}), InputError);
+  EXPECT_FALSE(inside({1, 1, big, 1}, 4, 4));
+  EXPECT_TRUE(inside({1, 1, 3, 3}, 4, 4));
+}
+
+TEST(Box, ClipKeepsTheFarEdgeOfHugeBoxes) {
+  const int big = std::numeric_limits<int>::max();
+  EXPECT_EQ(clip_box({2, 1, big, big - 1}, 10, 8), (Box{2, 1, 8, 7}));
+  EXPECT_EQ(clip_box({std::numeric_limits<int>::min(), 3, big, 2}, 10, 8), (Box{0, 3, 0, 2}));
 }
 
 }  // namespace

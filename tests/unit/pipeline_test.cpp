@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -48,6 +49,37 @@ TEST(PrepareFaces, RejectsABadGeometryEvenWithoutFaces) {
   const ImageView frame(blank, 64, 64, PixelFormat::RGBA8);
   EXPECT_THROW(prepare_faces(faces, frame, {}, CropGeometry{0.2, 64, 80}, {}), InputError);
   EXPECT_TRUE(prepare_faces(faces, frame, {}, CropGeometry{}, {}).boxes.empty());
+}
+
+// Found by tests/fuzz (pixels): boxes of faces with huge or non-finite
+// coordinates were converted to int (undefined behaviour); to_box gave an
+// empty box for a face that covers the whole image.
+TEST(FaceBox, RefusesFacesBeyondPixelCoordinatesAndClipsInfiniteOnes) {
+  const float inf = std::numeric_limits<float>::infinity();
+  FaceDetection huge;
+  huge.x = huge.y = 10;
+  huge.width = huge.height = 1e30f;
+  EXPECT_THROW(haar_like_box(huge, 100, 80), InputError);
+  FaceDetection nan = huge;
+  nan.width = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(haar_like_box(nan, 100, 80), InputError);
+  CropSpec box_crop;
+  EXPECT_THROW(face_box(huge, box_crop, 100, 80), InputError);
+
+  FaceDetection all;
+  all.width = all.height = inf;
+  EXPECT_EQ(to_box(all, 100, 80), (Box{0, 0, 100, 80}));
+  FaceDetection left;
+  left.x = -inf;
+  left.width = 20;
+  left.height = 30;
+  EXPECT_EQ(to_box(left, 100, 80), (Box{0, 0, 0, 30}));
+  FaceDetection normal;
+  normal.x = 10.5f;
+  normal.y = -3.2f;
+  normal.width = 20.2f;
+  normal.height = 30;
+  EXPECT_EQ(to_box(normal, 100, 80), (Box{10, 0, 21, 27}));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 namespace facegender::detail {
@@ -34,6 +35,14 @@ TEST(PortableMath, Atan2AgreesWithTheCLibrary) {
   EXPECT_NEAR(portable_atan2(1.0, 0.0), M_PI / 2, 1e-16);
   EXPECT_NEAR(portable_atan2(-1.0, -1.0), -3 * M_PI / 4, 1e-15);
   EXPECT_NEAR(portable_atan2(0.0, -1.0), M_PI, 1e-15);
+}
+
+// Found by tests/fuzz (network): exp(NaN) converted nearbyint(NaN) to int
+// (undefined behaviour; the asan preset's UBSan reports it).
+TEST(PortableMath, ExpOfNanIsNan) {
+  EXPECT_TRUE(std::isnan(portable_exp(std::numeric_limits<double>::quiet_NaN())));
+  EXPECT_EQ(portable_exp(-std::numeric_limits<double>::infinity()), 0.0);
+  EXPECT_EQ(portable_exp(std::numeric_limits<double>::infinity()), HUGE_VAL);
 }
 
 }  // namespace

@@ -79,5 +79,21 @@ TEST(ModelOutput, LogitsGetSoftmaxAndProbabilitiesAreChecked) {
                InputError);
 }
 
+// Found by tests/fuzz (model_spec): the crop's sizes went through
+// nlohmann-json's get<int>(), a static_cast, so "size":1e10 was undefined
+// behaviour and "size":100.5 became 100. Integral floats still count.
+TEST(ModelSpec, CropSizesMustBeIntegersThatFit) {
+  auto spec_with_crop = [](const std::string& crop) {
+    return parse_model_spec({{"class_names", R"(["male","female"])"},
+                             {"crop", crop},
+                             {"normalization", R"({"mean":0,"std":1})"}});
+  };
+  EXPECT_THROW(spec_with_crop(R"({"margin":0.2,"size":1e10,"input":80})"), InputError);
+  EXPECT_THROW(spec_with_crop(R"({"margin":0.2,"size":100.5,"input":80})"), InputError);
+  EXPECT_THROW(spec_with_crop(R"({"kind":"aligned","scale":4.2,"shift":0.2,"size":-1e300})"),
+               InputError);
+  EXPECT_EQ(spec_with_crop(R"({"margin":0.2,"size":100.0,"input":80})").crop.size, 100);
+}
+
 }  // namespace
 }  // namespace facegender

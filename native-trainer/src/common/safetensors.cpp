@@ -1,9 +1,9 @@
 #include "common/safetensors.hpp"
 
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <sstream>
 #include <stdexcept>
 
@@ -14,12 +14,32 @@ namespace {
 
 using nlohmann::json;
 
+// -1 for a negative dimension or a product past int64 (a corrupt header).
 std::int64_t element_count(const std::vector<std::int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  std::int64_t count = 1;
+  for (const std::int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(count, d, &count)) return -1;
+  }
+  return count;
 }
 
 [[noreturn]] void corrupt(const std::string& path, const std::string& what) {
   throw std::runtime_error(path + ": not a usable safetensors file: " + what);
+}
+
+// JSON numbers as integers: a float such as 3e19 has no int64, and
+// converting it would be undefined behaviour, so only integers pass.
+std::vector<std::int64_t> integers(const json& list, const std::string& path,
+                                   const std::string& what) {
+  if (!list.is_array()) corrupt(path, what + " is not a list");
+  std::vector<std::int64_t> values;
+  for (const json& v : list) {
+    if (!v.is_number_integer()) corrupt(path, what + " holds something that is not an integer");
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t{INT64_MAX})
+      corrupt(path, what + " holds an integer out of range");
+    values.push_back(v.get<std::int64_t>());
+  }
+  return values;
 }
 
 }  // namespace
@@ -51,7 +71,8 @@ void write_safetensors(const TensorFile& file, const std::string& path) {
   for (const auto& [name, tensor] : file.tensors) {
     const std::size_t begin = header[name]["data_offsets"][0].get<std::size_t>();
     // Little-endian float32 in memory on every platform this builds for.
-    std::memcpy(data + begin, tensor.values.data(), tensor.values.size() * sizeof(float));
+    if (!tensor.values.empty())  // an empty vector's data() may be null
+      std::memcpy(data + begin, tensor.values.data(), tensor.values.size() * sizeof(float));
   }
   write_file_atomically(path, bytes);
 }
@@ -83,16 +104,22 @@ TensorFile read_safetensors(const std::string& path) {
       if (entry.at("dtype").get<std::string>() != "F32")
         corrupt(path, "tensor " + name + " is not F32");
       NamedTensor tensor;
-      tensor.shape = entry.at("shape").get<std::vector<std::int64_t>>();
-      const auto begin = entry.at("data_offsets").at(0).get<std::size_t>();
-      const auto end = entry.at("data_offsets").at(1).get<std::size_t>();
+      tensor.shape = integers(entry.at("shape"), path, "tensor " + name + "'s shape");
+      const std::vector<std::int64_t> offsets =
+          integers(entry.at("data_offsets"), path, "tensor " + name + "'s data_offsets");
+      if (offsets.size() != 2 || offsets[0] < 0 || offsets[1] < 0)
+        corrupt(path, "tensor " + name + "'s data_offsets are not two offsets");
+      const auto begin = static_cast<std::size_t>(offsets[0]);
+      const auto end = static_cast<std::size_t>(offsets[1]);
       const std::int64_t count = element_count(tensor.shape);
       if (begin > end || end > data_size || count < 0 ||
+          static_cast<std::uint64_t>(count) > (end - begin) / sizeof(float) ||
           static_cast<std::size_t>(count) * sizeof(float) != end - begin) {
         corrupt(path, "tensor " + name + " has offsets or a shape that do not fit the data");
       }
       tensor.values.resize(static_cast<std::size_t>(count));
-      std::memcpy(tensor.values.data(), bytes.data() + data_begin + begin, end - begin);
+      if (count > 0)  // a zero-element tensor's data() may be null
+        std::memcpy(tensor.values.data(), bytes.data() + data_begin + begin, end - begin);
       file.tensors.emplace(name, std::move(tensor));
     }
   } catch (const json::exception& e) {

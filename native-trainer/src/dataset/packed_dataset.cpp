@@ -1,9 +1,11 @@
 #include "dataset/packed_dataset.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <stdexcept>
 
 #include "common/files.hpp"
@@ -34,6 +36,20 @@ std::uint64_t read_u64_le(const char* bytes) {
   return value;
 }
 
+// nlohmann-json's get<int>() converts a JSON float with static_cast, which
+// is undefined behaviour beyond int's range (an image_size of 1e10): only
+// integers, or floats with an integral value, that fit an int.
+int json_int(const nlohmann::json& j) {
+  const bool integral = j.is_number_integer() ||
+                        (j.is_number_float() && std::trunc(j.get<double>()) == j.get<double>());
+  const double value = integral ? j.get<double>() : 0.0;
+  if (!integral ||
+      !(value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max())) {
+    throw nlohmann::json::type_error::create(302, "expected an int, got " + j.dump(), &j);
+  }
+  return j.is_number_float() ? static_cast<int>(value) : static_cast<int>(j.get<std::int64_t>());
+}
+
 bool is_hex(const std::string& text) {
   return text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
 }
@@ -62,14 +78,14 @@ nlohmann::json record_to_json(const Record& record) {
 
 Record record_from_json(const nlohmann::json& j) {
   Record record;
-  record.label = j.at("label").get<int>();
+  record.label = json_int(j.at("label"));
   record.split = split_from_string(j.at("split").get<std::string>());
   record.eval_only = j.value("eval_only", false);
   record.source = j.at("source").get<std::string>();
   record.sha256 = j.at("sha256").get<std::string>();
   record.face_found = j.value("face_found", true);
-  if (j.contains("age") && !j.at("age").is_null()) record.age = j.at("age").get<int>();
-  if (j.contains("race") && !j.at("race").is_null()) record.race = j.at("race").get<int>();
+  if (j.contains("age") && !j.at("age").is_null()) record.age = json_int(j.at("age"));
+  if (j.contains("race") && !j.at("race").is_null()) record.race = json_int(j.at("race"));
   return record;
 }
 
@@ -121,7 +137,12 @@ nlohmann::json parse_header(const std::string& text, const std::string& path) {
     throw file_error(path, std::string("header is not valid JSON: ") + e.what());
   }
   if (!header.is_object()) throw file_error(path, "header is not a JSON object");
-  const std::string format = header.value("format", std::string());
+  // Not value("format", ...): a format that is not a string would throw
+  // nlohmann's type_error, not the runtime_error read() promises.
+  const auto found = header.find("format");
+  const std::string format = found == header.end() ? std::string()
+                             : found->is_string()  ? found->get<std::string>()
+                                                   : found->dump();
   if (format != kFormat) {
     throw file_error(path, "header format is '" + format + "', expected '" + kFormat + "'");
   }
@@ -131,7 +152,7 @@ nlohmann::json parse_header(const std::string& text, const std::string& path) {
 PackedDataset dataset_from_header(const nlohmann::json& header, const std::string& path) {
   PackedDataset dataset;
   try {
-    dataset.image_size = header.at("image_size").get<int>();
+    dataset.image_size = json_int(header.at("image_size"));
     dataset.classes = header.at("classes").get<std::vector<std::string>>();
     const nlohmann::json& records = header.at("records");
     if (!records.is_array()) throw file_error(path, "header 'records' is not an array");

@@ -33,7 +33,8 @@ CropSquare aligned_square(const FaceDetection& face, const AlignSpec& spec);
 // The pixels of `square` in `gray` as a size x size image: bilinear with
 // 8-bit weights, replicated border, the image shrunk by area averaging first
 // when the square is more than twice the output's size. Gray8 only; throws
-// InputError otherwise or for a non-positive side.
+// InputError otherwise, for a non-positive side, or for a square that is not
+// finite or lies more than 2^24 pixels out (or whose axes are not unit).
 Image warp_square(const ImageView& gray, const CropSquare& square, int size);
 
 // THE aligned crop: warp_square(gray, aligned_square(face, spec), spec.size).

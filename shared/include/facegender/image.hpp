@@ -97,6 +97,10 @@ double iou(const Box& a, const Box& b);
 // The part of `box` inside a width x height image (empty when outside).
 Box clip_box(const Box& box, int width, int height);
 
+// Whether `region` is non-empty and lies inside a width x height image
+// (without overflow for any ints).
+bool inside(const Box& region, int width, int height);
+
 // The pixels of `region` as a view into `image` (same stride, no copy).
 // Throws InputError unless `region` is non-empty and inside the image.
 ImageView sub_view(const ImageView& image, const Box& region);

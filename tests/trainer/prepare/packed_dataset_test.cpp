@@ -189,5 +189,40 @@ TEST(PackedDataset, CorruptFilesGiveErrorsNamingTheFile) {
   expect_read_error(dir.path().string(), "cannot read");  // a folder
 }
 
+// Found by tests/fuzz (packed_dataset): a "format" that is not a string
+// escaped as nlohmann's type_error instead of the runtime_error read()
+// promises, and a float where an int belongs (an image_size of 1e10) went
+// through get<int>(), a static_cast: undefined behaviour.
+TEST(PackedDataset, HeadersOfTheWrongTypesAreRuntimeErrors) {
+  TempDir dir;
+  auto file_with_header = [&](const std::string& name, const std::string& header) {
+    std::string bytes("FGDS\0\0\0\1", 8);
+    for (int i = 0; i < 8; ++i)
+      bytes.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xFF));
+    write_text(dir / name, bytes + header);
+    return dir / name;
+  };
+  const std::string rest = R"("classes":["a","b"],"records":[])";
+  expect_read_error(file_with_header("format.fgds", R"({"format":1,"image_size":4,)" + rest + "}"),
+                    "header format is '1'");
+  expect_read_error(
+      file_with_header("size.fgds",
+                       R"({"format":"facegender-dataset/1","image_size":1e10,)" + rest + "}"),
+      "wrong type");
+  expect_read_error(
+      file_with_header("half.fgds",
+                       R"({"format":"facegender-dataset/1","image_size":4.5,)" + rest + "}"),
+      "wrong type");
+  expect_read_error(
+      file_with_header("label.fgds",
+                       R"({"format":"facegender-dataset/1","image_size":4,"classes":["a","b"],)"
+                       R"("records":[{"label":1e20,"split":"train","source":"x","sha256":""}]})"),
+      "wrong type");
+  // An integral float is still an int.
+  const std::string whole = file_with_header(
+      "whole.fgds", R"({"format":"facegender-dataset/1","image_size":4.0,)" + rest + "}");
+  EXPECT_EQ(dataset::read(whole).image_size, 4);
+}
+
 }  // namespace
 }  // namespace facegender::testing

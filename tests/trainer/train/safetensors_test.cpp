@@ -57,5 +57,22 @@ TEST(Safetensors, CorruptFilesNameTheFile) {
   EXPECT_THROW(write_safetensors(wrong, dir / "wrong.safetensors"), std::runtime_error);
 }
 
+// Found by the safetensors fuzz target: a zero-element tensor passed a null
+// pointer to memcpy, and a shape whose product overflows int64 was UB.
+TEST(Safetensors, EmptyTensorsAndOverflowingShapes) {
+  testing::TempDir dir;
+  TensorFile file;
+  file.tensors["empty"] = {{0, 4}, {}};
+  write_safetensors(file, dir / "e.safetensors");
+  EXPECT_TRUE(read_safetensors(dir / "e.safetensors").tensors.at("empty").values.empty());
+  const std::string header =
+      R"({"t":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,0]}})";
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    bytes[static_cast<std::size_t>(i)] = static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+  write_file_atomically(dir / "o.safetensors", bytes + header);
+  EXPECT_THROW(read_safetensors(dir / "o.safetensors"), std::runtime_error);
+}
+
 }  // namespace
 }  // namespace facegender
