@@ -1,5 +1,6 @@
 #include "model/architecture.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 
 namespace facegender {
@@ -136,17 +137,42 @@ nlohmann::json to_json(const Architecture& arch) {
           {"layers", layers}};
 }
 
+namespace {
+
+// get<int>() of a float such as 1e10 is undefined behaviour inside
+// nlohmann-json (found by the checkpoint fuzz target): only ints pass.
+int int_at(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = j.at(key);
+  if (!v.is_number_integer() || v.get<std::int64_t>() < INT32_MIN ||
+      v.get<std::int64_t>() > INT32_MAX ||
+      (v.is_number_unsigned() && v.get<std::uint64_t>() > INT32_MAX)) {
+    throw std::runtime_error(std::string("architecture: \"") + key +
+                             "\" is not an int: " + v.dump());
+  }
+  return static_cast<int>(v.get<std::int64_t>());
+}
+
+std::array<int, 4> pad_at(const nlohmann::json& l) {
+  const nlohmann::json& pad = l.at("pad");
+  if (!pad.is_array() || pad.size() != 4)
+    throw std::runtime_error("architecture: \"pad\" is not 4 ints");
+  std::array<int, 4> out{};
+  for (std::size_t i = 0; i < 4; ++i) out[i] = int_at(nlohmann::json{{"pad", pad[i]}}, "pad");
+  return out;
+}
+
+}  // namespace
+
 Architecture architecture_from_json(const nlohmann::json& j) {
   try {
     Architecture arch;
     arch.name = j.at("name").get<std::string>();
-    arch.input_size = j.at("input_size").get<int>();
-    arch.classes = j.at("classes").get<int>();
+    arch.input_size = int_at(j, "input_size");
+    arch.classes = int_at(j, "classes");
     for (const auto& l : j.at("layers")) {
       arch.layers.push_back({op_from_string(l.at("op").get<std::string>()),
-                             l.at("name").get<std::string>(), l.at("in").get<int>(),
-                             l.at("out").get<int>(), l.at("kernel").get<int>(),
-                             l.at("stride").get<int>(), l.at("pad").get<std::array<int, 4>>(),
+                             l.at("name").get<std::string>(), int_at(l, "in"), int_at(l, "out"),
+                             int_at(l, "kernel"), int_at(l, "stride"), pad_at(l),
                              l.at("p").get<float>()});
     }
     return arch;

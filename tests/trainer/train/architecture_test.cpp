@@ -45,6 +45,15 @@ TEST(Architecture, JsonRoundTrip) {
     EXPECT_EQ(to_json(a), to_json(b));
   }
   EXPECT_THROW(architecture_from_json(nlohmann::json{{"name", "x"}}), std::runtime_error);
+  // Floats where ints belong were undefined behaviour (found by fuzzing checkpoints).
+  for (const char* key : {"input_size", "classes"}) {
+    nlohmann::json bad = to_json(make_architecture("compact", 2));
+    bad[key] = 1e10;
+    EXPECT_THROW(architecture_from_json(bad), std::runtime_error) << key;
+  }
+  nlohmann::json bad_layer = to_json(make_architecture("compact", 2));
+  bad_layer["layers"][0]["pad"] = {0, 0, 1.5e20, 0};
+  EXPECT_THROW(architecture_from_json(bad_layer), std::runtime_error);
 }
 
 TEST(Network, WeightsRoundTripGiveTheSameOutputs) {
