@@ -44,7 +44,7 @@ std::vector<std::int64_t> integers(const json& list, const std::string& path,
 
 }  // namespace
 
-void write_safetensors(const TensorFile& file, const std::string& path) {
+std::string encode_safetensors(const TensorFile& file, const std::string& path) {
   json header = json::object();
   std::size_t offset = 0;
   for (const auto& [name, tensor] : file.tensors) {
@@ -74,11 +74,18 @@ void write_safetensors(const TensorFile& file, const std::string& path) {
     if (!tensor.values.empty())  // an empty vector's data() may be null
       std::memcpy(data + begin, tensor.values.data(), tensor.values.size() * sizeof(float));
   }
-  write_file_atomically(path, bytes);
+  return bytes;
+}
+
+void write_safetensors(const TensorFile& file, const std::string& path) {
+  write_file_atomically(path, encode_safetensors(file, path));
 }
 
 TensorFile read_safetensors(const std::string& path) {
-  const std::string bytes = read_file(path);
+  return decode_safetensors(read_file(path), path);
+}
+
+TensorFile decode_safetensors(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 8) corrupt(path, "shorter than its 8-byte header length");
   std::uint64_t header_size = 0;
   for (int i = 7; i >= 0; --i)

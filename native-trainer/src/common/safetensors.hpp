@@ -26,4 +26,9 @@ struct TensorFile {
 void write_safetensors(const TensorFile& file, const std::string& path);
 TensorFile read_safetensors(const std::string& path);
 
+// The same on bytes in memory (`path` names them in errors), for callers that
+// also hash the bytes, so a file is read or written once.
+std::string encode_safetensors(const TensorFile& file, const std::string& path);
+TensorFile decode_safetensors(const std::string& bytes, const std::string& path);
+
 }  // namespace facegender

@@ -89,11 +89,12 @@ void write_checkpoint(const Checkpoint& checkpoint, const std::string& dir,
   const std::int64_t step = checkpoint.state.value("step", std::int64_t{0});
   const std::string weights = weights_name(name, step);
   const fs::path weights_path = fs::path(dir) / weights;
-  write_safetensors(checkpoint.weights, weights_path.string());
+  const std::string bytes = encode_safetensors(checkpoint.weights, weights_path.string());
+  write_file_atomically(weights_path.string(), bytes);
   nlohmann::json state = checkpoint.state;
   state["architecture"] = to_json(checkpoint.architecture);
   state["weights"] = weights;
-  state["weights_fnv1a64"] = fnv1a64_hex(read_file(weights_path.string()));
+  state["weights_fnv1a64"] = fnv1a64_hex(bytes);
   // The JSON's rename is the one step that switches to the new checkpoint;
   // the old weights go only after it.
   write_file_atomically((fs::path(dir) / (name + ".json")).string(), json_text(state, 2));
@@ -128,7 +129,7 @@ Checkpoint read_checkpoint(const std::string& path) {
                              " is not the weights file this checkpoint was written with "
                              "(its hash differs); refusing to mix the two");
   }
-  checkpoint.weights = read_safetensors(weights.string());
+  checkpoint.weights = decode_safetensors(bytes, weights.string());
   require_finite(checkpoint.weights, weights.string());
   return checkpoint;
 }
