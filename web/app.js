@@ -189,6 +189,8 @@ function record(result, source, name) {
     source,
     name,
     boxes: result.boxes.map((b) => ({ x: b.x, y: b.y, width: b.width, height: b.height })),
+    // BlazeFace detections (box, score, keypoints), from which aligned crops are cut.
+    faces: result.faces ?? null,
     probabilities: result.probabilities,
     labels: result.labels,
     timings: result.timings,

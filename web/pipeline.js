@@ -214,7 +214,12 @@ export class Classifier {
       const [, channels, height, width] = results[name].dims;
       return { name: name.replace(/^features_/, ''), channels, height, width, data: results[name].data };
     });
-    return { path, note: '', maps, probabilities: results.probabilities ? Array.from(results.probabilities.data) : null };
+    // Through the same calibration as the classifier's own output.
+    const probabilities = results.probabilities
+      ? Array.from(this.fg.outputProbabilities(results.probabilities.data, 'probabilities', this.spec.classNames.length,
+        this.spec.temperature))
+      : null;
+    return { path, note: '', maps, probabilities };
   }
 
   async loadFeatures() {
@@ -262,7 +267,7 @@ export class Classifier {
     const rows = [];
     for (let i = 0; i < dims[0]; i += 1) {
       const row = values.subarray(i * classes, (i + 1) * classes);
-      rows.push(Array.from(this.fg.outputProbabilities(row, this.outputKind, classes)));
+      rows.push(Array.from(this.fg.outputProbabilities(row, this.outputKind, classes, this.spec.temperature)));
     }
     output.dispose?.();
     return rows;

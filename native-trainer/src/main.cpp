@@ -9,11 +9,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 #if FACEGENDER_TRAIN_ONLY
   facegender::cli::add_train(app);
+  facegender::cli::add_calibrate(app);
 #else
   facegender::cli::add_prepare(app);
   facegender::cli::add_pack(app);
   facegender::cli::add_unpack(app);
   facegender::cli::add_train(app);
+  facegender::cli::add_calibrate(app);
   facegender::cli::add_eval(app);
   facegender::cli::add_export(app);
   facegender::cli::add_classify(app);

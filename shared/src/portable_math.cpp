@@ -34,6 +34,25 @@ double portable_exp(double x) {
   return std::ldexp(sum, static_cast<int>(k));
 }
 
+double portable_log(double x) {
+  if (std::isnan(x) || x < 0.0) return std::nan("");
+  if (x == 0.0) return -HUGE_VAL;
+  if (std::isinf(x)) return x;
+  // x = m 2^e with m in [sqrt(1/2), sqrt(2)) (frexp and ldexp are exact);
+  // ln m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172: 13 odd terms.
+  int e = 0;
+  double m = std::frexp(x, &e);
+  if (m < 0.70710678118654752440) {
+    m *= 2.0;
+    --e;
+  }
+  const double s = (m - 1.0) / (m + 1.0);
+  const double s2 = s * s;
+  double sum = 0.0;
+  for (int n = 12; n >= 0; --n) sum = 1.0 / (2.0 * n + 1.0) + s2 * sum;
+  return 2.0 * s * sum + e * kLn2High + e * kLn2Low;
+}
+
 double portable_atan2(double y, double x) {
   if (x == 0.0 && y == 0.0) return 0.0;
   const double ay = std::fabs(y);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "json_number.hpp"
@@ -47,13 +48,45 @@ ModelOutput choose_model_output(const std::vector<std::string>& output_names,
                    "\", not \"probabilities\" or \"logits\"");
 }
 
+namespace {
+
+void require_temperature(float temperature) {
+  if (!std::isfinite(temperature) || !(temperature > 0.0f))
+    throw InputError("temperature must be a positive finite number, got " +
+                     std::to_string(temperature));
+}
+
+}  // namespace
+
+std::vector<float> apply_temperature(std::span<const float> probabilities, float temperature) {
+  require_temperature(temperature);
+  if (temperature == 1.0f) return {probabilities.begin(), probabilities.end()};
+  std::vector<float> scaled;
+  scaled.reserve(probabilities.size());
+  // The smallest normal float keeps log finite for a probability that
+  // underflowed to 0.
+  for (const float p : probabilities)
+    scaled.push_back(static_cast<float>(
+        detail::portable_log(static_cast<double>(std::max(p, std::numeric_limits<float>::min()))) /
+        static_cast<double>(temperature)));
+  return softmax(scaled);
+}
+
 std::vector<float> output_probabilities(std::span<const float> row, OutputKind kind,
-                                        std::size_t classes) {
+                                        std::size_t classes, float temperature) {
+  require_temperature(temperature);
   if (row.size() != classes) {
     throw InputError("model output: " + std::to_string(row.size()) + " values for " +
                      std::to_string(classes) + " classes");
   }
-  if (kind == OutputKind::Logits) return softmax(row);
+  if (kind == OutputKind::Logits) {
+    std::vector<float> scaled(row.begin(), row.end());
+    for (float& z : scaled) {
+      if (!std::isfinite(z)) throw InputError("model output: a logit is not finite");
+      z /= temperature;
+    }
+    return softmax(scaled);
+  }
   double total = 0.0;
   for (const float p : row) {
     if (!std::isfinite(p) || p < 0.0f || p > 1.0f) {
@@ -66,7 +99,7 @@ std::vector<float> output_probabilities(std::span<const float> row, OutputKind k
     throw InputError("model output: probabilities sum to " + std::to_string(total) +
                      ", not 1 (is the output logits?)");
   }
-  return {row.begin(), row.end()};
+  return apply_temperature(row, temperature);
 }
 
 std::string format_label(std::string_view class_name, float probability) {
@@ -160,6 +193,14 @@ ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata) {
   }
   if (!(spec.normalization.std > 0.0f))
     throw InputError("model metadata: normalisation std must be positive");
+  if (const auto it = metadata.find("temperature"); it != metadata.end()) {
+    const json t = metadata_json(metadata, "temperature");
+    if (!t.is_number() || !std::isfinite(t.get<double>()) || !(t.get<double>() > 0) ||
+        t.get<double>() > 1e3)
+      throw InputError("model metadata: \"temperature\" must be a number in (0, 1000], not " +
+                       it->second);
+    spec.temperature = t.get<float>();
+  }
   return spec;
 }
 

@@ -66,10 +66,13 @@ function waitDrawn(page) {
 
 // The selected face's model input as the core makes it, computed in the page
 // from the photo's bytes with a core instance of its own: decode as the page
-// does (image-file.js), then toGray -> cropFace -> centerCrop. Returns
+// does (image-file.js), then toGray -> the model's crop (alignedCrop from the
+// face's keypoints, or cropFace -> centerCrop of its box). Returns
 // {checksum, pixels (base64), side}.
-function expectedInput(page, photoBase64, box) {
-  return page.evaluate(async ({ photoBase64, box }) => {
+function expectedInput(page, photoBase64, last, index) {
+  const box = last.boxes[index];
+  const face = last.faces?.[index] ?? null;
+  return page.evaluate(async ({ photoBase64, box, face }) => {
     const { default: createFaceGender } = await import('/core/facegender_wasm.mjs');
     const { readOnnxMetadata } = await import('/onnx-metadata.js');
     const fg = await createFaceGender();
@@ -82,14 +85,16 @@ function expectedInput(page, photoBase64, box) {
     ctx.drawImage(bitmap, 0, 0);
     const rgba = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
     const gray = fg.toGray(rgba, bitmap.width, bitmap.height);
-    const crop = fg.cropFace(gray, bitmap.width, bitmap.height, box, spec.crop);
-    const input = fg.centerCrop(crop, spec.crop.size, spec.crop.size, spec.crop.input);
+    const input = spec.cropSpec.kind === 'aligned'
+      ? fg.alignedCrop(gray, bitmap.width, bitmap.height, face, spec.cropSpec)
+      : fg.centerCrop(fg.cropFace(gray, bitmap.width, bitmap.height, box, spec.crop), spec.crop.size, spec.crop.size,
+        spec.crop.input);
     let hash = 0x811c9dc5;
     for (const b of input) hash = Math.imul(hash ^ b, 0x01000193);
     let binary = '';
     for (const b of input) binary += String.fromCharCode(b);
     return { checksum: hash >>> 0, pixels: btoa(binary), side: spec.crop.input };
-  }, { photoBase64, box });
+  }, { photoBase64, box, face });
 }
 
 // Screenshot of the inspector canvas, analysed in the page: how many distinct
@@ -180,7 +185,7 @@ async function session(options, origin, photoBase64, hasFeatures) {
     check(state.selectedFace === 0 && state.faceCount === last.boxes.length,
       `it selects face 1 of ${last.boxes.length} (C++: face ${state.selectedFace + 1} of ${state.faceCount})`);
     check(JSON.stringify(state.inputSize) === '[80,80]', `the C++ side holds an ${state.inputSize?.join('x')} input`);
-    const face0 = await expectedInput(page, photoBase64, last.boxes[0]);
+    const face0 = await expectedInput(page, photoBase64, last, 0);
     check(state.inputChecksum === face0.checksum,
       `the input the C++ side holds is face 1's crop (FNV-1a ${state.inputChecksum?.toString(16)} = ${face0.checksum.toString(16)})`);
     check(state.frames >= 1, `the C++ side got the photo's timings (${state.frames} frame)`);
@@ -207,7 +212,7 @@ async function session(options, origin, photoBase64, hasFeatures) {
     const viewSize = await page.evaluate(() => [document.getElementById('view').width, document.getElementById('view').height]);
     await page.mouse.click(view.x + ((box.x + box.width / 2) / viewSize[0]) * view.width,
       view.y + ((box.y + box.height / 2) / viewSize[1]) * view.height);
-    const face1 = await expectedInput(page, photoBase64, box);
+    const face1 = await expectedInput(page, photoBase64, last, 1);
     const followed = await page.waitForFunction((sum) => window.__facegender.inspector.inputChecksum === sum,
       face1.checksum, { timeout: 10000 }).then(() => true, () => false);
     state = await inspectorState(page);
@@ -274,7 +279,7 @@ async function webgpuSession(options, origin, photoBase64, hasFeatures) {
     }, hasFeatures, { timeout: 60000 }).catch(() => {});
     const state = await inspectorState(page);
     const last = await page.evaluate(() => window.__facegender.last);
-    const face0 = await expectedInput(page, photoBase64, last.boxes[0]);
+    const face0 = await expectedInput(page, photoBase64, last, 0);
     check(state.inputChecksum === face0.checksum, `webgpu: the C++ side holds face 1's crop (${state.inputChecksum?.toString(16)})`);
     if (hasFeatures) {
       check(state.featureLayers > 0 && state.featuresAgree === true,

@@ -17,8 +17,15 @@ TEST(ShippedModel, LoadsWithTheMetadataTheAppsNeed) {
   OnnxModel model = OnnxModel::load(kModel);
   EXPECT_EQ(model.spec().class_names, (std::vector<std::string>{"male", "female"}));
   EXPECT_EQ(model.input_size(), 80);
-  EXPECT_EQ(model.spec().crop.size, 100);
-  EXPECT_EQ(model.spec().crop.input, 80);
+  // Faces found by BlazeFace and cut by the aligned crop, at the model's input size.
+  EXPECT_EQ(model.spec().detector, "blazeface");
+  EXPECT_EQ(model.spec().crop_spec.kind, CropKind::Aligned);
+  EXPECT_EQ(model.spec().crop_spec.aligned.size, 80);
+  // Calibrated on validation faces (facegender calibrate): a temperature
+  // other than the default 1 travels in the metadata.
+  EXPECT_TRUE(model.metadata().count("temperature"));
+  EXPECT_GT(model.spec().temperature, 0.0f);
+  EXPECT_NE(model.spec().temperature, 1.0f);
   // Made with this core's preprocessing: a change to it needs a new model.
   EXPECT_EQ(model.metadata().at("core_version"), std::string(core_version()));
   for (const char* key : {"architecture", "training_data", "metrics", "hyperparameters"}) {

@@ -37,6 +37,21 @@ TEST(PortableMath, Atan2AgreesWithTheCLibrary) {
   EXPECT_NEAR(portable_atan2(0.0, -1.0), M_PI, 1e-15);
 }
 
+TEST(PortableMath, LogAgreesWithTheCLibrary) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> exponent(-300.0, 300.0);
+  for (int i = 0; i < 200000; ++i) {
+    const double v = std::pow(10.0, exponent(rng));
+    ASSERT_NEAR(portable_log(v), std::log(v), std::max(std::fabs(std::log(v)) * 4e-16, 4e-16)) << v;
+  }
+  EXPECT_EQ(portable_log(1.0), 0.0);
+  EXPECT_EQ(portable_log(0.0), -HUGE_VAL);
+  EXPECT_TRUE(std::isnan(portable_log(-1.0)));
+  EXPECT_TRUE(std::isnan(portable_log(std::nan(""))));
+  const double smallest = std::numeric_limits<float>::min();
+  EXPECT_NEAR(portable_log(smallest), std::log(smallest), 1e-13);
+}
+
 // Found by tests/fuzz (network): exp(NaN) converted nearbyint(NaN) to int
 // (undefined behaviour; the asan preset's UBSan reports it).
 TEST(PortableMath, ExpOfNanIsNan) {

@@ -95,5 +95,47 @@ TEST(ModelSpec, CropSizesMustBeIntegersThatFit) {
   EXPECT_EQ(spec_with_crop(R"({"margin":0.2,"size":100.0,"input":80})").crop.size, 100);
 }
 
+// Calibration: the temperature divides the logits before the softmax, and
+// works the same on a model that outputs probabilities (through log p).
+TEST(Temperature, DividesTheLogitsWhateverTheOutputHolds) {
+  const std::vector<float> logits = {-1.5f, 2.5f};
+  const float t = 2.0f;
+  const std::vector<float> expected = softmax(std::vector<float>{-0.75f, 1.25f});
+  const std::vector<float> from_logits = output_probabilities(logits, OutputKind::Logits, 2, t);
+  const std::vector<float> from_probabilities =
+      output_probabilities(softmax(logits), OutputKind::Probabilities, 2, t);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_NEAR(from_logits[i], expected[i], 1e-6f);
+    EXPECT_NEAR(from_probabilities[i], expected[i], 1e-6f);
+  }
+  // A larger temperature is less certain, never changes the winner.
+  EXPECT_LT(from_logits[1], softmax(logits)[1]);
+  EXPECT_GT(from_logits[1], 0.5f);
+  EXPECT_EQ(apply_temperature(std::vector<float>{0.3f, 0.7f}, 1.0f),
+            (std::vector<float>{0.3f, 0.7f}));
+  // A probability that underflowed to 0 still gives a finite answer.
+  const std::vector<float> saturated = apply_temperature(std::vector<float>{0.0f, 1.0f}, 3.0f);
+  EXPECT_TRUE(std::isfinite(saturated[0]) && saturated[0] > 0.0f);
+  for (const float bad : {0.0f, -1.0f, NAN, INFINITY})
+    EXPECT_THROW(apply_temperature(std::vector<float>{0.5f, 0.5f}, bad), InputError) << bad;
+}
+
+TEST(ModelSpec, ReadsTheTemperatureAndRefusesABadOne) {
+  auto spec_with = [](const std::string& temperature) {
+    return parse_model_spec({{"class_names", R"(["male","female"])"},
+                             {"crop", R"({"margin":0.2,"size":100,"input":80})"},
+                             {"normalization", R"({"mean":0.5,"std":0.5})"},
+                             {"temperature", temperature}});
+  };
+  EXPECT_FLOAT_EQ(spec_with("1.75").temperature, 1.75f);
+  EXPECT_FLOAT_EQ(parse_model_spec({{"class_names", R"(["male","female"])"},
+                                    {"crop", R"({"margin":0.2,"size":100,"input":80})"},
+                                    {"normalization", R"({"mean":0.5,"std":0.5})"}})
+                      .temperature,
+                  1.0f);
+  for (const char* bad : {"0", "-2", "\"warm\"", "1e9", "{"})
+    EXPECT_THROW(spec_with(bad), InputError) << bad;
+}
+
 }  // namespace
 }  // namespace facegender

@@ -168,6 +168,7 @@ check('postprocess', () => {
     cropSpec: { kind: 'box', margin: 0.25, size: 100, input: 80 },
     detector: 'haar',
     normalization: { mean: 0.5, std: 0.25 },
+    temperature: 1,
   };
   const strings = { class_names: '["female","male"]', crop: '{"margin":0.25,"size":100,"input":80}',
                     normalization: '{"mean":0.5,"std":0.25}', other: 'ignored' };
@@ -185,11 +186,16 @@ check('model output: which one, probabilities or logits', () => {
   assert.deepEqual(fg.chooseModelOutput(['dense'], { output: 'logits' }), { name: 'dense', kind: 'logits' });
   throwsLike(() => fg.chooseModelOutput(['dense'], {}), 'InputError', /neither "probabilities" nor "logits"/);
   throwsLike(() => fg.chooseModelOutput('dense', {}), 'TypeError', /outputNames must be an Array/);
-  assert.deepEqual(fg.outputProbabilities([-2.3, 1.1], 'logits', 2), fg.softmax([-2.3, 1.1]));
-  assert.deepEqual(Array.from(fg.outputProbabilities([0.25, 0.75], 'probabilities', 2)), [0.25, 0.75]);
-  throwsLike(() => fg.outputProbabilities([-2.3, 1.1], 'probabilities', 2), 'InputError', /not a probability/);
-  throwsLike(() => fg.outputProbabilities([0.2, 0.3, 0.5], 'logits', 2), 'InputError', /3 values for 2 classes/);
-  throwsLike(() => fg.outputProbabilities([0.5, 0.5], 'scores', 2), 'TypeError', /kind must be/);
+  assert.deepEqual(fg.outputProbabilities([-2.3, 1.1], 'logits', 2, 1), fg.softmax([-2.3, 1.1]));
+  assert.deepEqual(Array.from(fg.outputProbabilities([0.25, 0.75], 'probabilities', 2, undefined)), [0.25, 0.75]);
+  // The model's temperature divides the logits (through log p for probabilities).
+  const calibrated = fg.outputProbabilities(fg.softmax([-1.5, 2.5]), 'probabilities', 2, 2);
+  const expected = fg.softmax([-0.75, 1.25]);
+  assert.ok(Math.abs(calibrated[1] - expected[1]) < 1e-6, `${calibrated[1]} vs ${expected[1]}`);
+  throwsLike(() => fg.outputProbabilities([0.5, 0.5], 'probabilities', 2, 0), 'InputError', /temperature/);
+  throwsLike(() => fg.outputProbabilities([-2.3, 1.1], 'probabilities', 2, 1), 'InputError', /not a probability/);
+  throwsLike(() => fg.outputProbabilities([0.2, 0.3, 0.5], 'logits', 2, 1), 'InputError', /3 values for 2 classes/);
+  throwsLike(() => fg.outputProbabilities([0.5, 0.5], 'scores', 2, 1), 'TypeError', /kind must be/);
 });
 
 check('FaceFinder: scenes, checked arguments, errors name the problem', () => {

@@ -733,6 +733,19 @@ void postprocess_ops(Vectors& v) {
       {{"class_names", names_ok},
        {"crop", R"({"kind":"aligned","scale":40,"shift":0.2,"size":80})"},
        {"normalization", norm_ok}},
+      // A calibrated model, and temperatures the core refuses.
+      {{"class_names", names_ok},
+       {"crop", crop_ok},
+       {"normalization", norm_ok},
+       {"temperature", "0.626"}},
+      {{"class_names", names_ok},
+       {"crop", crop_ok},
+       {"normalization", norm_ok},
+       {"temperature", "0"}},
+      {{"class_names", names_ok},
+       {"crop", crop_ok},
+       {"normalization", norm_ok},
+       {"temperature", "warm"}},
   };
   for (const auto& md : metadata) {
     v.add({{"op", "parseModelSpec"}, {"metadata", md}}, [&] {
@@ -744,7 +757,8 @@ void postprocess_ops(Vectors& v) {
                   {"crop", geometry_json(spec.crop)},
                   {"cropSpec", crop_spec},
                   {"detector", spec.detector},
-                  {"normalization", normalization_json(spec.normalization)}};
+                  {"normalization", normalization_json(spec.normalization)},
+                  {"temperature", spec.temperature}};
     });
   }
 }

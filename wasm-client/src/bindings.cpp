@@ -499,6 +499,7 @@ val parse_model_spec(val metadata) {
     result.set("cropSpec", crop_spec_out(spec.crop_spec));
     result.set("detector", spec.detector);
     result.set("normalization", norm);
+    result.set("temperature", spec.temperature);
     return result;
   });
 }
@@ -519,7 +520,8 @@ val choose_model_output(val output_names, val metadata) {
   });
 }
 
-val output_probabilities(val row, val kind, val classes) {
+// temperature: the model's (parseModelSpec), 1 when undefined.
+val output_probabilities(val row, val kind, val classes, val temperature) {
   return guarded([&] {
     const std::string kind_name = string_arg(kind, "kind");
     if (kind_name != "logits" && kind_name != "probabilities")
@@ -532,7 +534,9 @@ val output_probabilities(val row, val kind, val classes) {
     return float32_array(fg::output_probabilities(
         floats_arg(row, "row"),
         kind_name == "logits" ? fg::OutputKind::Logits : fg::OutputKind::Probabilities,
-        static_cast<std::size_t>(count)));
+        static_cast<std::size_t>(count),
+        temperature.isUndefined() ? 1.0f
+                                  : static_cast<float>(number_arg(temperature, "temperature"))));
   });
 }
 

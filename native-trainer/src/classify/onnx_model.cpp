@@ -150,7 +150,7 @@ std::vector<std::vector<float>> OnnxModel::classify(std::span<const float> tenso
     try {
       probabilities.push_back(
           output_probabilities(std::span<const float>(values, static_cast<std::size_t>(classes)),
-                               output_kind_, static_cast<std::size_t>(classes)));
+                               output_kind_, static_cast<std::size_t>(classes), spec_.temperature));
     } catch (const InputError& e) {
       throw std::runtime_error(source_ + ": " + e.what());
     }

@@ -13,6 +13,7 @@
 #include "common/files.hpp"
 #include "common/json_text.hpp"
 #include "dataset/packed_dataset.hpp"
+#include "eval/calibration.hpp"
 #include "eval/metrics.hpp"
 #include "eval/predict.hpp"
 #include "train/checkpoint.hpp"
@@ -31,6 +32,8 @@ struct EvalOptions {
   std::vector<std::string> race_names{"White", "Black", "Asian", "Indian", "Others"};
   int mistakes = 24;
   std::string device = "cpu";
+  bool average_flip = false;
+  bool calibrated = true;
   bool json_output = false;
 };
 
@@ -93,18 +96,41 @@ json confidence_histogram(const Scores& scores) {
           {"histogram_0.5_to_1.0_in_0.05_steps", bins}};
 }
 
-// The most confident mistakes, 100x100 faces in a grid with "true -> predicted p".
-void write_mistake_sheet(const std::string& path, const dataset::PackedDataset& data,
-                         const Scores& scores, const std::vector<std::size_t>& dataset_rows,
-                         int limit) {
+// The most confident mistakes first, at most `limit`.
+std::vector<std::size_t> confident_mistakes(const Scores& scores, int limit) {
   std::vector<std::size_t> wrong;
   for (std::size_t i = 0; i < scores.count(); ++i) {
     if (scores.predicted(i) != scores.labels[i]) wrong.push_back(i);
   }
-  std::sort(wrong.begin(), wrong.end(), [&](std::size_t a, std::size_t b) {
+  std::stable_sort(wrong.begin(), wrong.end(), [&](std::size_t a, std::size_t b) {
     return scores.confidence(a) > scores.confidence(b);
   });
-  wrong.resize(std::min(wrong.size(), static_cast<std::size_t>(limit)));
+  wrong.resize(std::min(wrong.size(), static_cast<std::size_t>(std::max(0, limit))));
+  return wrong;
+}
+
+// The sheet's faces in its order, with what a label-corrections list needs
+// (prepare --corrections): the SHA-256, the given and the predicted label.
+void write_mistake_list(const std::string& path, const dataset::PackedDataset& data,
+                        const Scores& scores, const std::vector<std::size_t>& dataset_rows,
+                        const std::vector<std::size_t>& wrong) {
+  std::ostringstream csv;
+  csv << "tile,sha256,source,label,predicted,confidence\n";
+  for (std::size_t k = 0; k < wrong.size(); ++k) {
+    const std::size_t i = wrong[k];
+    const dataset::Record& r = data.records[dataset_rows[i]];
+    csv << k + 1 << "," << r.sha256 << "," << r.source << ","
+        << data.classes[static_cast<std::size_t>(scores.labels[i])] << ","
+        << data.classes[static_cast<std::size_t>(scores.predicted(i))] << ","
+        << scores.confidence(i) << "\n";
+  }
+  write_file_atomically(path, csv.str());
+}
+
+// The most confident mistakes, 100x100 faces in a grid with "n: true>predicted p".
+void write_mistake_sheet(const std::string& path, const dataset::PackedDataset& data,
+                         const Scores& scores, const std::vector<std::size_t>& dataset_rows,
+                         const std::vector<std::size_t>& wrong) {
   const int tile = data.image_size;
   const int caption = 28;
   const int columns = 6;
@@ -120,7 +146,7 @@ void write_mistake_sheet(const std::string& path, const dataset::PackedDataset& 
     cv::cvtColor(gray, cell, cv::COLOR_GRAY2BGR);
     std::ostringstream text;
     text.precision(2);
-    text << data.classes[static_cast<std::size_t>(scores.labels[i])] << ">"
+    text << k + 1 << ":" << data.classes[static_cast<std::size_t>(scores.labels[i])] << ">"
          << data.classes[static_cast<std::size_t>(scores.predicted(i))] << " " << std::fixed
          << scores.confidence(i) * 100.0f << "%";
     cv::putText(sheet, text.str(), cv::Point(x + 2, y + tile + 18), cv::FONT_HERSHEY_SIMPLEX, 0.33,
@@ -145,7 +171,13 @@ std::string markdown(const json& report) {
   const json& all = report["overall"];
   md << "# Evaluation: " << report["checkpoint"].get<std::string>() << "\n\n"
      << "Data: `" << report["data"].get<std::string>() << "`, split **"
-     << report["split"].get<std::string>() << "**, " << all["count"] << " faces.\n\n"
+     << report["split"].get<std::string>() << "**, " << all["count"] << " faces"
+     << (report["flip_average"].get<bool>() ? ", each averaged with its mirror image" : "") << ".\n"
+     << (report["temperature"].is_null()
+             ? std::string("Probabilities uncalibrated (temperature 1).\n\n")
+             : "Probabilities calibrated with temperature " +
+                   std::to_string(report["temperature"].get<double>()) +
+                   " (the run's calibration.json).\n\n")
      << "| metric | value |\n|---|---|\n"
      << "| accuracy | " << percent(all["accuracy"]) << " |\n"
      << "| balanced accuracy | " << percent(all["balanced_accuracy"]) << " |\n"
@@ -174,19 +206,13 @@ std::string markdown(const json& report) {
 }
 
 void run_eval(const EvalOptions& o) {
-  const Checkpoint checkpoint = read_checkpoint(o.checkpoint);
-  const dataset::PackedDataset data = dataset::read(o.data);
-  const std::vector<std::string> classes = checkpoint.state.value("classes", data.classes);
-  if (classes != data.classes) {
-    throw std::runtime_error(o.data + ": classes " + json(data.classes).dump() +
-                             " differ from the model's " + json(classes).dump());
-  }
-  Network network(checkpoint.architecture);
-  load_weights(network, checkpoint.weights, o.checkpoint);
   const torch::Device device(o.device == "cuda" ? torch::kCUDA : torch::kCPU);
-  network->to(device);
-  const json norm_json = checkpoint.state.value("normalization", json{{"mean", 0.0}, {"std", 1.0}});
-  const Normalization norm{norm_json["mean"].get<float>(), norm_json["std"].get<float>()};
+  ScoringModel model = load_scoring_model(o.checkpoint, device);
+  const dataset::PackedDataset data = dataset::read(o.data);
+  const std::vector<std::string> classes = model.checkpoint.state.value("classes", data.classes);
+  // 0: no calibration (GCC 12 misreads an optional<double> here as uninitialised).
+  const double temperature =
+      o.calibrated ? read_temperature(checkpoint_folder(o.checkpoint)).value_or(0.0) : 0.0;
 
   const dataset::Split split = dataset::split_from_string(o.split);
   std::vector<std::size_t> rows, eval_only_rows;
@@ -195,19 +221,8 @@ void run_eval(const EvalOptions& o) {
   if (rows.empty()) throw std::runtime_error(o.data + ": no faces in the " + o.split + " split");
 
   auto scores_of = [&](const std::vector<std::size_t>& indices) {
-    Scores s;
-    s.classes = checkpoint.architecture.classes;
-    const torch::Tensor probs =
-        predict_probabilities(network, data, indices, norm, device).contiguous();
-    s.probabilities.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
-    const auto broken = std::count_if(s.probabilities.begin(), s.probabilities.end(),
-                                      [](float p) { return !std::isfinite(p); });
-    if (broken > 0) {
-      throw std::runtime_error(o.checkpoint + ": the model gives NaN or infinite probabilities (" +
-                               std::to_string(broken) + " values): its weights are broken");
-    }
-    for (std::size_t i : indices) s.labels.push_back(data.records[i].label);
-    return s;
+    const Scores raw = score_faces(model, data, indices, device, o.average_flip);
+    return temperature > 0 ? with_temperature(raw, temperature) : raw;
   };
   const Scores scores = scores_of(rows);
   std::vector<const dataset::Record*> records;
@@ -218,7 +233,9 @@ void run_eval(const EvalOptions& o) {
       {"data", o.data},
       {"split", o.split},
       {"classes", classes},
-      {"step", checkpoint.state.value("step", 0)},
+      {"step", model.checkpoint.state.value("step", 0)},
+      {"flip_average", o.average_flip},
+      {"temperature", temperature > 0 ? json(temperature) : json(nullptr)},
       {"overall", summary(scores)},
       {"by_age", by_age(scores, records)},
       {"by_race_gender", by_race_and_class(scores, records, classes, o.race_names, false)},
@@ -229,15 +246,16 @@ void run_eval(const EvalOptions& o) {
     fs::create_directories(o.out);
     write_file_atomically((fs::path(o.out) / "eval.json").string(), json_text(report, 2));
     write_file_atomically((fs::path(o.out) / "eval.md").string(), markdown(report));
-    write_mistake_sheet((fs::path(o.out) / "mistakes.png").string(), data, scores, rows,
-                        o.mistakes);
+    const std::vector<std::size_t> wrong = confident_mistakes(scores, o.mistakes);
+    write_mistake_sheet((fs::path(o.out) / "mistakes.png").string(), data, scores, rows, wrong);
+    write_mistake_list((fs::path(o.out) / "mistakes.csv").string(), data, scores, rows, wrong);
   }
   if (o.json_output) {
     std::cout << json_text(report) << "\n";
   } else {
     std::cout << markdown(report);
     if (!o.out.empty())
-      std::cout << "\nwrote eval.json, eval.md and mistakes.png to " << o.out << "\n";
+      std::cout << "\nwrote eval.json, eval.md, mistakes.png and mistakes.csv to " << o.out << "\n";
   }
 }
 
@@ -254,14 +272,19 @@ void add_eval(CLI::App& app) {
   cmd->add_option("--split", o->split, "test, val or train")
       ->check(CLI::IsMember({"test", "val", "train"}))
       ->capture_default_str();
-  cmd->add_option("--out", o->out, "Folder for eval.json, eval.md and mistakes.png");
+  cmd->add_option("--out", o->out, "Folder for eval.json, eval.md, mistakes.png and mistakes.csv");
   cmd->add_option("--race-names", o->race_names, "Names of the race codes (UTKFace's by default)")
       ->delimiter(',');
-  cmd->add_option("--mistakes", o->mistakes, "Most confident mistakes in the contact sheet")
+  cmd->add_option("--mistakes", o->mistakes,
+                  "Most confident mistakes in the contact sheet and mistakes.csv")
       ->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
+  cmd->add_flag("--flip", o->average_flip,
+                "Average each face's probabilities with its mirror image's");
+  cmd->add_flag("!--uncalibrated", o->calibrated,
+                "Ignore the run's calibration.json (facegender calibrate): raw probabilities");
   cmd->add_flag("--json", o->json_output, "Print the report as JSON");
   cmd->callback([o] { run_eval(*o); });
 }

@@ -15,6 +15,7 @@
 #include "classify/classify.hpp"
 #include "commands.hpp"
 #include "common/files.hpp"
+#include "eval/calibration.hpp"
 #include "export/onnx_writer.hpp"
 #include "facegender/preprocess.hpp"
 #include "train/checkpoint.hpp"
@@ -281,7 +282,16 @@ ExportReport export_onnx(const ExportOptions& options, std::ostream& log) {
   if (options.random_inputs < 1) throw std::invalid_argument("export needs random inputs");
   ExportReport report;
   report.out = options.out;
-  const Checkpoint checkpoint = read_checkpoint(options.checkpoint);
+  Checkpoint checkpoint = read_checkpoint(options.checkpoint);
+  // The run's calibration (facegender calibrate) travels in the metadata,
+  // where the core applies it.
+  if (const auto temperature = read_temperature(checkpoint_folder(options.checkpoint))) {
+    checkpoint.state["temperature"] = *temperature;
+    log << "temperature " << *temperature << " from the run's calibration.json\n";
+  } else {
+    log << "no calibration.json beside the checkpoint: temperature 1 (run facegender calibrate "
+           "to fit one)\n";
+  }
   const Architecture& architecture = checkpoint.architecture;
   const std::string bytes = checked_onnx_bytes(checkpoint, options, report, log);
 

@@ -526,6 +526,7 @@ std::map<std::string, std::string> onnx_metadata_from_state(const Architecture& 
       {"metrics", state.value("metrics", json::object()).dump()},
       {"hyperparameters", state.value("config", json::object()).dump()},
   };
+  if (state.contains("temperature")) metadata["temperature"] = state["temperature"].dump();
   // Fail here, not in the browser: the metadata must be what the core reads.
   try {
     parse_model_spec(metadata);

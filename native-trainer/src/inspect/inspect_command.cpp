@@ -6,12 +6,15 @@
 #include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
 
 #include "classify/classify.hpp"
 #include "commands.hpp"
 #include "common/files.hpp"
+#include "dataset/packed_dataset.hpp"
 #include "facegender/pipeline.hpp"
 #include "model/network.hpp"
+#include "train/augment_options.hpp"
 #include "train/checkpoint.hpp"
 
 namespace facegender::cli {
@@ -173,11 +176,47 @@ void plot_features(const std::string& checkpoint_path, const std::string& photo,
             << (batch.boxes.empty() ? ", whole image" : "") << ")\n";
 }
 
+struct AugmentSheetOptions {
+  std::string data, out;
+  int faces = 8, variants = 8;
+  std::uint64_t seed = 1;
+  AugmentConfig augment;
+};
+
+// A row per training face: the centre crop evaluation sees, then what
+// training may show the network instead.
+void plot_augmentations(const AugmentSheetOptions& o) {
+  const dataset::PackedDataset data = dataset::read(o.data);
+  const std::vector<std::size_t> pool = data.indices(dataset::Split::Train, true);
+  if (pool.empty()) throw std::runtime_error(o.data + ": the train split is empty");
+  constexpr int kInput = 80;
+  const int gap = 4;
+  cv::Mat sheet(o.faces * (kInput + gap), (o.variants + 1) * (kInput + gap), CV_8UC1,
+                cv::Scalar(255));
+  std::mt19937_64 rng(o.seed);
+  std::vector<float> pixels(kInput * kInput);
+  for (int row = 0; row < o.faces; ++row) {
+    const std::size_t face = pool[rng() % pool.size()];
+    for (int column = 0; column <= o.variants; ++column) {
+      const Augmentation a = column == 0
+                                 ? identity_augmentation(data.image_size, kInput)
+                                 : sample_augmentation(o.augment, data.image_size, kInput, rng);
+      augment(data.face(face), data.image_size, kInput, a, Normalization{0.0f, 1.0f}, pixels);
+      cv::Mat tile(kInput, kInput, CV_32FC1, pixels.data());
+      tile.convertTo(sheet(cv::Rect(column * (kInput + gap), row * (kInput + gap), kInput, kInput)),
+                     CV_8UC1, 255.0);
+    }
+  }
+  write_png(o.out, sheet);
+  std::cout << "wrote " << o.out << " (" << o.faces << " faces: centre crop, then " << o.variants
+            << " augmentations)\n";
+}
+
 }  // namespace
 
 void add_inspect(CLI::App& app) {
-  CLI::App* cmd =
-      app.add_subcommand("inspect", "Plot training curves or a network's feature maps as PNG");
+  CLI::App* cmd = app.add_subcommand(
+      "inspect", "Plot training curves, augmentations or a network's feature maps as PNG");
   cmd->require_subcommand(1);
 
   auto curves = std::make_shared<std::pair<std::string, std::string>>();
@@ -201,6 +240,21 @@ void add_inspect(CLI::App& app) {
       ->capture_default_str();
   f->add_option("--detectors", features->detectors, "Folder of the BlazeFace .fgnet files")
       ->capture_default_str();
+  auto sheet = std::make_shared<AugmentSheetOptions>();
+  CLI::App* a = cmd->add_subcommand(
+      "augment", "Training faces as training sees them, with train's augmentation options");
+  a->add_option("data", sheet->data, "Packed dataset (.fgds)")->required();
+  a->add_option("--out", sheet->out, "PNG to write")->required();
+  a->add_option("--faces", sheet->faces, "Rows (faces)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  a->add_option("--variants", sheet->variants, "Augmentations per face")
+      ->check(CLI::Range(1, 32))
+      ->capture_default_str();
+  a->add_option("--seed", sheet->seed, "Random seed")->capture_default_str();
+  add_augment_options(a, sheet->augment);
+  a->callback([sheet] { plot_augmentations(*sheet); });
+
   f->callback([features] {
     plot_features(features->checkpoint, features->photo, features->cascades, features->detectors,
                   features->out);

@@ -33,12 +33,6 @@ std::optional<int> parse_small_integer(std::string_view text) {
   return static_cast<int>(*value);
 }
 
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 // Numeric order when every name is an integer ("2" before "10"), else byte order.
 std::vector<std::string> ordered_class_names(const std::set<std::string>& names) {
   std::vector<std::string> result(names.begin(), names.end());
@@ -340,6 +334,12 @@ InputItem csv_item(const CsvRow& row, const Columns& columns, std::size_t width,
 }
 
 }  // namespace
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
 
 std::vector<CsvRow> parse_csv(std::string_view text, const std::string& path) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);

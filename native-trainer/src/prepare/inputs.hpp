@@ -83,4 +83,7 @@ struct CsvRow {
 // line ends, a UTF-8 byte-order mark ignored; blank lines skipped.
 std::vector<CsvRow> parse_csv(std::string_view text, const std::string& path);
 
+// `text` without leading and trailing spaces and tabs.
+std::string trimmed(const std::string& text);
+
 }  // namespace facegender::prepare

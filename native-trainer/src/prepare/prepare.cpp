@@ -23,6 +23,7 @@
 #include "common/files.hpp"
 #include "common/progress.hpp"
 #include "facegender/postprocess.hpp"
+#include "prepare/corrections.hpp"
 #include "prepare/report.hpp"
 #include "prepare/sha256.hpp"
 
@@ -230,6 +231,7 @@ nlohmann::json provenance(const PrepareOptions& options, const InputSet& inputs)
                              {"no_face", face.center_when_no_face ? "center" : "drop"},
                              {"max_pixels", face.max_pixels},
                              {"pose_filter", face.pose_filter}};
+  if (!options.corrections.empty()) settings["corrections"] = options.corrections;
   if (face.detector == "blazeface") {
     settings["detectors"] = face.detector_dir;
     settings["scene"] = to_string(face.scene);
@@ -297,6 +299,46 @@ void log_skipped(std::ostream& log, const std::vector<nlohmann::json>& skipped, 
   if (total > limit) log << "  ... and " << total - limit << " more skipped (see the report)\n";
 }
 
+// Folders or labels named 0, 1 make a model that says "0 77.88%": say how
+// to name them while the run can still be redone cheaply.
+void warn_of_numbered_classes(const PrepareOptions& options, const InputSet& inputs,
+                              std::ostream& log) {
+  if (!options.csv.classes.empty() || inputs.classes.empty()) return;
+  const bool numbered =
+      std::all_of(inputs.classes.begin(), inputs.classes.end(), [](const std::string& c) {
+        return !c.empty() &&
+               std::all_of(c.begin(), c.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      });
+  if (!numbered) return;
+  log << "prepare: warning: the classes are only numbers (" << inputs.classes.front() << ", ...), "
+      << "so the model's labels will read \"" << inputs.classes.front()
+      << " 97.3%\"; name them in label order with --classes (e.g. --classes male,female)\n";
+}
+
+// Before duplicates are resolved: copies whose labels disagreed agree once
+// their bytes' label is corrected.
+nlohmann::json apply_corrections(const PrepareOptions& options, InputSet& inputs,
+                                 const std::vector<Outcome>& outcomes, std::ostream& log) {
+  if (options.corrections.empty()) return nullptr;
+  const LabelCorrections corrections = read_label_corrections(options.corrections, inputs.classes);
+  std::size_t changed = 0, matched = 0;
+  for (std::size_t i = 0; i < inputs.items.size(); ++i) {
+    const auto found = corrections.label_of.find(outcomes[i].sha256);
+    if (found == corrections.label_of.end() || inputs.items[i].problem) continue;
+    ++matched;
+    if (inputs.items[i].label == found->second && !inputs.items[i].eval_only) continue;
+    inputs.items[i].label = found->second;
+    inputs.items[i].eval_only = false;
+    ++changed;
+  }
+  log << "prepare: " << options.corrections << ": " << corrections.label_of.size()
+      << " corrections, " << matched << " images matched, " << changed << " labels changed\n";
+  return {{"file", options.corrections},
+          {"listed", corrections.label_of.size()},
+          {"matched", matched},
+          {"changed", changed}};
+}
+
 }  // namespace
 
 dataset::Split split_for(Origin origin, bool eval_only, const std::string& sha256) {
@@ -310,18 +352,20 @@ dataset::Split split_for(Origin origin, bool eval_only, const std::string& sha25
 
 dataset::PackedDataset prepare_dataset(const PrepareOptions& options, std::ostream& log) {
   const auto start = std::chrono::steady_clock::now();
-  const InputSet inputs = list_inputs(options);
+  InputSet inputs = list_inputs(options);
   log << "prepare: " << inputs.items.size() << " inputs from " << inputs.kind << " (" << inputs.root
       << "), classes:";
   for (std::size_t i = 0; i < inputs.classes.size(); ++i)
     log << " " << i << "=" << inputs.classes[i];
   log << "\n";
+  warn_of_numbered_classes(options, inputs, log);
 
   const FaceExtractor extractor(options.face);
   const int threads = options.threads > 0
                           ? options.threads
                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::vector<Outcome> outcomes = process_all(inputs.items, extractor, threads, options.progress);
+  const nlohmann::json corrected = apply_corrections(options, inputs, outcomes, log);
   resolve_duplicates(inputs.items, outcomes);
 
   dataset::PackedDataset result;
@@ -370,6 +414,7 @@ dataset::PackedDataset prepare_dataset(const PrepareOptions& options, std::ostre
       std::round(static_cast<double>(inputs.items.size()) / std::max(seconds, 1e-9) * 10.0) / 10.0;
   report["threads"] = threads;
   if (options.face.pose_filter) report["pose"] = pose_summary(outcomes);
+  if (!corrected.is_null()) report["label_corrections"] = corrected;
   report["skipped_files"] = skipped;
   report["skipped_files_listed"] = skipped.size();
   result.report = std::move(report);

@@ -17,7 +17,8 @@ struct PrepareOptions {
   std::string input_dir;  // the seed's Train/ Eval/ layout; or
   CsvInput csv;           // a labels CSV (csv.path non-empty)
   FaceOptions face;
-  int threads = 0;  // 0: hardware concurrency
+  std::string corrections;  // label corrections CSV (corrections.hpp); empty: none
+  int threads = 0;          // 0: hardware concurrency
   bool progress = true;
   std::size_t log_skipped = 10;       // skipped files printed with their reason
   std::size_t report_skipped = 1000;  // skipped files listed in the report

@@ -140,6 +140,9 @@ void add_input_options(CLI::App* cmd, CommandOptions& o) {
                                        "CSV label value marking eval-only images with no class");
   cmd->add_flag("--allow-outside-paths", o.prepare.csv.allow_outside_paths,
                 "Accept CSV paths that are absolute or leave the CSV's folder (../)");
+  cmd->add_option("--corrections", o.prepare.corrections,
+                  "Label corrections CSV (sha256,label[,note]) applied to the images with those "
+                  "bytes, e.g. models/label-corrections.csv");
 }
 
 void add_face_options(CLI::App* cmd, CommandOptions& o) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "train/augment_options.hpp"
 #include "train/trainer.hpp"
 
 namespace facegender::cli {
@@ -11,8 +12,11 @@ void add_train(CLI::App& app) {
   auto config = std::make_shared<TrainConfig>();
   auto json_output = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("train", "Train a network on a packed dataset (CPU or CUDA)");
-  cmd->add_option("data", config->data, "Packed dataset from `facegender prepare` (.fgds)")
-      ->required();
+  cmd->add_option("data", config->datasets,
+                  "Packed datasets from `facegender prepare` (.fgds); several are trained on "
+                  "together")
+      ->required()
+      ->expected(1, -1);
   cmd->add_option("--out", config->out, "Run folder: checkpoints (best, last) and metrics.jsonl")
       ->required();
   cmd->add_option("--arch", config->arch,
@@ -52,12 +56,20 @@ void add_train(CLI::App& app) {
   cmd->add_option("--margin", config->margin,
                   "Crop margin to record in the model when the dataset lacks prepare's")
       ->capture_default_str();
-  cmd->add_flag("!--no-random-crop", config->augment.random_crop,
-                "Centre crop instead of random 100->80 crops");
-  cmd->add_flag("!--no-flip", config->augment.flip, "No horizontal flips");
-  cmd->add_option("--brightness", config->augment.brightness, "Brightness shift range (0..1 units)")
+  add_augment_options(cmd, config->augment);
+  cmd->add_option("--label-smoothing", config->label_smoothing,
+                  "Target mass spread over all classes")
+      ->check(CLI::Range(0.0, 0.5))
       ->capture_default_str();
-  cmd->add_option("--contrast", config->augment.contrast, "Contrast scale range around 1")
+  cmd->add_option(
+         "--ema", config->ema_decay,
+         "Decay of the weight average that validation and the best checkpoint use (0: off)")
+      ->check(CLI::Range(0.0, 0.99999))
+      ->capture_default_str();
+  cmd->add_option("--balance", config->balance,
+                  "Sample each dataset x class x age band x race cell with weight count^-B "
+                  "(0: plain epochs, 1: equal cells)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_flag("--resume", config->resume, "Continue the run in --out from its last checkpoint");
   cmd->add_flag("--json", *json_output, "Print the result as JSON");
@@ -74,7 +86,7 @@ void add_train(CLI::App& app) {
                 << "\n";
     } else {
       std::cout << "trained " << r.steps_done << " steps (" << r.samples_per_second
-                << " samples/s); best val accuracy " << r.best_val_accuracy << " at step "
+                << " samples/s); best val accuracy " << 100.0 * r.best_val_accuracy << "% at step "
                 << r.best_step << "; checkpoints in " << config->out << "\n";
     }
     if (r.interrupted) throw CLI::RuntimeError(130);

@@ -19,6 +19,8 @@
 #include "eval/predict.hpp"
 #include "model/network.hpp"
 #include "train/checkpoint.hpp"
+#include "train/sampling.hpp"
+#include "train/training_data.hpp"
 
 namespace facegender {
 namespace {
@@ -61,44 +63,6 @@ torch::Device pick_device(const std::string& name) {
   if (name != "auto") throw std::runtime_error("--device must be auto, cpu or cuda, got " + name);
   return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
-
-// Which faces and which augmentation a step uses follow from (seed, step)
-// alone, so a resumed run sees exactly the batches the first run would have.
-class Sampler {
- public:
-  Sampler(std::vector<std::size_t> pool, std::uint64_t seed)
-      : pool_(std::move(pool)), seed_(seed) {}
-
-  std::vector<std::size_t> batch(std::int64_t step, int size) {
-    std::vector<std::size_t> out;
-    const auto n = static_cast<std::int64_t>(pool_.size());
-    for (int j = 0; j < size; ++j) {
-      const std::int64_t global = step * size + j;
-      out.push_back(permutation(global / n)[static_cast<std::size_t>(global % n)]);
-    }
-    return out;
-  }
-
- private:
-  const std::vector<std::size_t>& permutation(std::int64_t epoch) {
-    std::lock_guard lock(mutex_);
-    auto found = epochs_.find(epoch);
-    if (found == epochs_.end()) {
-      std::vector<std::size_t> order = pool_;
-      std::seed_seq seq{seed_, static_cast<std::uint64_t>(epoch), std::uint64_t{0x5eed}};
-      std::mt19937_64 rng(seq);
-      std::shuffle(order.begin(), order.end(), rng);
-      found = epochs_.emplace(epoch, std::move(order)).first;
-      while (epochs_.size() > 3) epochs_.erase(epochs_.begin());
-    }
-    return found->second;
-  }
-
-  std::vector<std::size_t> pool_;
-  std::uint64_t seed_;
-  std::mutex mutex_;
-  std::map<std::int64_t, std::vector<std::size_t>> epochs_;
-};
 
 struct Batch {
   torch::Tensor images;  // [B,1,input,input]
@@ -271,18 +235,35 @@ json config_json(const TrainConfig& c) {
            {{"random_crop", c.augment.random_crop},
             {"flip", c.augment.flip},
             {"brightness", c.augment.brightness},
-            {"contrast", c.augment.contrast}}}};
+            {"contrast", c.augment.contrast},
+            {"rotate_degrees", c.augment.rotate_degrees},
+            {"scale", c.augment.scale},
+            {"shift", c.augment.shift},
+            {"blur", c.augment.blur},
+            {"light", c.augment.light},
+            {"gamma", c.augment.gamma},
+            {"noise", c.augment.noise}}},
+          {"label_smoothing", c.label_smoothing},
+          {"ema_decay", c.ema_decay},
+          {"balance", c.balance}};
 }
 
-json data_summary(const dataset::PackedDataset& data, const std::string& path) {
-  json counts = json::object();
-  for (const auto split : {dataset::Split::Train, dataset::Split::Val, dataset::Split::Test}) {
-    counts[dataset::to_string(split)] = data.indices(split, split == dataset::Split::Train).size();
+json data_summary(const TrainingData& training) {
+  json sets = json::array();
+  for (std::size_t k = 0; k < training.paths.size(); ++k) {
+    json counts = {{"train", 0}, {"val", 0}, {"test", 0}};
+    std::size_t faces = 0;
+    for (std::size_t i = 0; i < training.data.size(); ++i) {
+      if (training.dataset_of[i] != static_cast<int>(k)) continue;
+      ++faces;
+      const dataset::Record& r = training.data.records[i];
+      if (r.split == dataset::Split::Train && r.eval_only) continue;
+      counts[dataset::to_string(r.split)] = counts[dataset::to_string(r.split)].get<int>() + 1;
+    }
+    sets.push_back({{"path", training.paths[k]}, {"faces", faces}, {"per_split", counts}});
   }
-  return {{"path", path},
-          {"faces", data.size()},
-          {"per_split", counts},
-          {"provenance", data.provenance}};
+  // The first dataset's provenance names the crop and detector they all share.
+  return {{"datasets", sets}, {"provenance", training.data.provenance}};
 }
 
 // Drops log lines from steps after the checkpoint being resumed: a killed
@@ -342,6 +323,330 @@ void require_finite_training(const torch::Tensor& running_loss, Network& network
   throw std::runtime_error(message.str());
 }
 
+// An exponential moving average of the weights and batch-norm statistics:
+// a smoother model than the last step's, at the cost of one copy. Its decay
+// warms up as (1 + step) / (10 + step) so that short runs are not dominated
+// by the random initial weights.
+class WeightAverage {
+ public:
+  WeightAverage(const Architecture& arch, double decay, Network& source, torch::Device device)
+      : decay_(decay), average_(arch) {
+    average_->to(device);
+    copy_from(source);
+    average_->eval();
+  }
+
+  // The warm-up ramp (1 + step) / (10 + step) keeps the first steps' random
+  // weights from dominating the average.
+  void update(Network& source, std::int64_t step) {
+    const double t = static_cast<double>(step);
+    blend(source, std::min(decay_, (1.0 + t) / (10.0 + t)));
+  }
+
+  void copy_from(Network& source) { blend(source, 0.0); }
+
+  // Stored beside the raw weights of a resumable checkpoint, as "ema.<name>".
+  void save(TensorFile& file) {
+    for (auto& [name, tensor] : weights_of(average_).tensors) file.tensors["ema." + name] = tensor;
+  }
+
+  // False when the checkpoint holds no average (a run without one).
+  bool load(const TensorFile& file, const std::string& source) {
+    TensorFile mine;
+    for (const auto& [name, tensor] : file.tensors)
+      if (name.starts_with("ema.")) mine.tensors[name.substr(4)] = tensor;
+    if (mine.tensors.empty()) return false;
+    load_weights(average_, mine, source + " (its weight average)");
+    return true;
+  }
+
+  Network& network() { return average_; }
+
+ private:
+  // average = d * average + (1 - d) * source; integer buffers (batch-norm
+  // counters) are copied.
+  void blend(Network& source, double d) {
+    torch::NoGradGuard no_grad;
+    auto mix = [d](std::vector<torch::Tensor> target, const std::vector<torch::Tensor>& current) {
+      for (std::size_t i = 0; i < target.size(); ++i) {
+        if (target[i].is_floating_point() && d > 0)
+          target[i].mul_(d).add_(current[i], 1.0 - d);
+        else
+          target[i].copy_(current[i]);
+      }
+    };
+    mix(average_->parameters(), source->parameters());
+    mix(average_->buffers(), source->buffers());
+  }
+
+  double decay_;
+  Network average_;
+};
+
+void use_threads(int threads) {
+  torch::set_num_threads(
+      threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+std::vector<std::size_t> trainable_pool(const TrainingData& training, const std::string& names) {
+  const dataset::PackedDataset& data = training.data;
+  const std::vector<std::size_t> pool = data.indices(dataset::Split::Train, true);
+  if (pool.empty()) throw std::runtime_error(names + ": the train split is empty");
+  std::vector<int> per_class(data.classes.size(), 0);
+  for (std::size_t i : pool) ++per_class[static_cast<std::size_t>(data.records[i].label)];
+  if (std::count_if(per_class.begin(), per_class.end(), [](int n) { return n > 0; }) < 2) {
+    throw std::runtime_error(
+        names + ": the train split holds only one class; a classifier needs two or more");
+  }
+  return pool;
+}
+
+// What every checkpoint of the run records about the model it holds: the
+// classes, the crop and detector the faces were cut with, normalisation and
+// the recipe.
+json base_state(const TrainConfig& config, const TrainingData& training, const Architecture& arch,
+                Network& network) {
+  const dataset::PackedDataset& data = training.data;
+  // The crop margin is prepare's choice; the model must record the one its
+  // faces were cut with. A dataset of aligned crops names the crop its model
+  // must ask for (prepare's "model_crop") and the detector that found its faces.
+  const json margin = prepare_option(data, "margin");
+  const json crop_option = prepare_option(data, "model_crop");
+  const json crop = !crop_option.is_null()
+                        ? crop_option
+                        : json{{"margin", margin.is_null() ? json(config.margin) : margin},
+                               {"size", data.image_size},
+                               {"input", arch.input_size}};
+  const json detector = prepare_option(data, "detector");
+  return {
+      {"classes", data.classes},
+      {"config", config_json(config)},
+      {"crop", crop},
+      {"detector", detector.is_null() ? json("haar") : detector},
+      {"normalization", {{"mean", config.normalization.mean}, {"std", config.normalization.std}}},
+      {"data", data_summary(training)},
+      {"parameters", parameter_count(network)}};
+}
+
+std::string joined(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& p : paths) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainConfig& config)
+      : config_(config),
+        names_(joined(config.datasets)),
+        training_(load_training_data(config.datasets)),
+        pool_(trainable_pool(training_, names_)),
+        val_(training_.data.indices(dataset::Split::Val)),
+        device_((use_threads(config.threads), pick_device(config.device))),
+        arch_(make_architecture(config.arch, static_cast<int>(training_.data.classes.size()))),
+        network_(arch_),
+        run_(config.out) {
+    network_->initialize(config.seed);
+    network_->to(device_);
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        network_->parameters(),
+        torch::optim::AdamOptions(config.learning_rate).weight_decay(config.weight_decay));
+    if (config.ema_decay > 0)
+      average_ = std::make_unique<WeightAverage>(arch_, config.ema_decay, network_, device_);
+    fs::create_directories(run_);
+    open_run();
+    state_ = base_state(config, training_, arch_, network_);
+    running_loss_ = torch::zeros({}, device_);
+    running_correct_ = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kInt64));
+    if (config.steps < config.val_every && !val_.empty()) {
+      std::cerr << "train: --steps " << config.steps << " is below --val-every " << config.val_every
+                << ": validation runs once, at the end\n";
+    }
+  }
+
+  TrainResult run() {
+    // Before metrics.jsonl appears: a stop asked for once the run is visible
+    // is honoured (a test sends SIGINT as soon as the file exists).
+    stop_requested = false;
+    const StopSignals signals;
+    const fs::path log_path = run_ / "metrics.jsonl";
+    log_.open(log_path, std::ios::app);
+    if (!log_) throw std::runtime_error(log_path.string() + ": cannot open for writing");
+    Sampler sampler(pool_, config_.seed, sampling_weights());
+    BatchLoader loader(training_.data, sampler, config_, arch_.input_size, step_,
+                       device_.is_cuda());
+    Progress progress("train " + arch_.name, config_.steps, " steps");
+    progress.set(step_);
+    network_->train();
+    window_start_ = std::chrono::steady_clock::now();
+    const auto run_start = window_start_;
+    const std::int64_t first_step = step_;
+    while (step_ < config_.steps && !stop_requested) {
+      train_step(loader.take(step_));
+      if (step_ % config_.log_every == 0 || step_ % config_.val_every == 0 ||
+          step_ == config_.steps)
+        log_step(progress);
+      progress.set(step_);
+      if (step_ % config_.checkpoint_every == 0) save("last", true);
+    }
+    progress.finish();
+    result_.interrupted = stop_requested && step_ < config_.steps;
+    save("last", true);
+    if (result_.best_step == 0)
+      save("best", false);  // no validation split: the last weights are the best known
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+    result_.steps_done = step_;
+    result_.samples_per_second =
+        seconds > 0 ? static_cast<double>((step_ - first_step) * config_.batch) / seconds : 0.0;
+    if (result_.interrupted) {
+      std::cerr << "train: stopped at step " << step_
+                << "; checkpoint saved. Continue with --resume.\n";
+    }
+    return result_;
+  }
+
+ private:
+  std::vector<double> sampling_weights() const {
+    if (config_.balance == 0) return {};
+    return balance_weights(training_.data.records, training_.dataset_of, pool_, config_.balance);
+  }
+
+  void open_run() {
+    const std::string last = (run_ / "last.json").string();
+    if (!config_.resume) {
+      if (fs::exists(last))
+        throw std::runtime_error(
+            run_.string() + " already holds a run: pass --resume to continue it, or another --out");
+      return;
+    }
+    if (!fs::exists(last)) throw std::runtime_error(last + ": no checkpoint to resume from");
+    const Checkpoint checkpoint = read_checkpoint(last);
+    if (checkpoint.architecture.name != arch_.name) {
+      throw std::runtime_error(last + ": checkpoint is a " + checkpoint.architecture.name +
+                               ", not " + arch_.name);
+    }
+    load_weights(network_, checkpoint.weights, last);
+    load_optimizer(*optimizer_, network_, checkpoint, last);
+    if (average_ && !average_->load(checkpoint.weights, last)) average_->copy_from(network_);
+    step_ = checkpoint.state.at("step").get<std::int64_t>();
+    saved_step_ = step_;
+    metrics_ = checkpoint.state.value("metrics", json::object());
+    result_.best_val_accuracy = metrics_.value("best_val_accuracy", 0.0);
+    result_.best_step = metrics_.value("best_step", std::int64_t{0});
+    truncate_metrics(run_ / "metrics.jsonl", step_);
+    std::cerr << "train: resuming " << run_.string() << " at step " << step_ << "\n";
+  }
+
+  void train_step(const Batch& batch) {
+    const torch::Tensor x = batch.images.to(device_, /*non_blocking=*/true);
+    const torch::Tensor y = batch.labels.to(device_, /*non_blocking=*/true);
+    set_learning_rate(*optimizer_, learning_rate_at(config_, step_));
+    // Dropout masks follow the step too.
+    torch::manual_seed(config_.seed + static_cast<std::uint64_t>(step_));
+    const torch::Tensor logits = network_->forward(x);
+    const torch::Tensor loss = torch::nn::functional::cross_entropy(
+        logits, y,
+        torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    if (average_) average_->update(network_, step_);
+    running_loss_ += loss.detach();
+    running_correct_ += logits.argmax(1).eq(y).sum();
+    ++running_steps_;
+    ++step_;
+  }
+
+  // The network validation judges and the best checkpoint holds.
+  Network& judged() { return average_ ? average_->network() : network_; }
+
+  void log_step(Progress& progress) {
+    const double lr = learning_rate_at(config_, step_ - 1);
+    require_finite_training(running_loss_, network_, step_, lr, saved_step_, run_);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start_).count();
+    const double samples = static_cast<double>(running_steps_ * config_.batch);
+    json line = {{"step", step_},
+                 {"loss", running_loss_.item<double>() / static_cast<double>(running_steps_)},
+                 {"accuracy", static_cast<double>(running_correct_.item<std::int64_t>()) / samples},
+                 {"samples_per_s", samples / seconds},
+                 {"learning_rate", lr}};
+    const bool validate_now = step_ % config_.val_every == 0 || step_ == config_.steps;
+    if (validate_now && !val_.empty()) validate_into(line);
+    log_ << json_text(line) << "\n" << std::flush;
+    std::ostringstream note;
+    note.setf(std::ios::fixed);
+    note.precision(3);
+    note << "loss " << line["loss"].get<double>();
+    note.precision(1);
+    note << " acc " << 100.0 * line["accuracy"].get<double>() << "%";
+    if (line.contains("val_accuracy"))
+      note << " val " << 100.0 * line["val_accuracy"].get<double>() << "%";
+    progress.set_note(note.str());
+    running_loss_.zero_();
+    running_correct_.zero_();
+    running_steps_ = 0;
+    window_start_ = std::chrono::steady_clock::now();
+  }
+
+  void validate_into(json& line) {
+    const Validation v = validate(judged(), training_.data, val_, config_.normalization, device_);
+    line["val_accuracy"] = v.accuracy;
+    line["val_loss"] = v.loss;
+    if (average_) line["val_weights"] = "average";
+    metrics_["last_val_accuracy"] = v.accuracy;
+    if (v.accuracy > result_.best_val_accuracy || result_.best_step == 0) {
+      result_.best_val_accuracy = v.accuracy;
+      result_.best_step = step_;
+      metrics_["best_val_accuracy"] = v.accuracy;
+      metrics_["best_step"] = step_;
+      save("best", false);
+    }
+  }
+
+  // "last" holds the raw weights, the optimizer and the average (to resume);
+  // "best" holds the weights validation judged.
+  void save(const std::string& name, bool resumable) {
+    require_finite_training(running_loss_, network_, step_, learning_rate_at(config_, step_),
+                            saved_step_, run_);
+    if (name == "last") saved_step_ = step_;
+    Checkpoint checkpoint{arch_, weights_of(resumable ? network_ : judged()), state_};
+    checkpoint.state["step"] = step_;
+    checkpoint.state["metrics"] = metrics_;
+    if (average_) checkpoint.state["weight_kind"] = resumable ? "raw" : "average";
+    if (resumable) {
+      save_optimizer(*optimizer_, network_, checkpoint.weights, checkpoint.state);
+      if (average_) average_->save(checkpoint.weights);
+    }
+    write_checkpoint(checkpoint, run_.string(), name);
+  }
+
+  const TrainConfig& config_;
+  std::string names_;
+  TrainingData training_;
+  std::vector<std::size_t> pool_;
+  std::vector<std::size_t> val_;
+  torch::Device device_;
+  Architecture arch_;
+  Network network_;
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::unique_ptr<WeightAverage> average_;
+  fs::path run_;
+  json state_;
+  json metrics_ = json::object();
+  TrainResult result_;
+  std::int64_t step_ = 0;
+  std::int64_t saved_step_ = 0;
+  std::ofstream log_;
+  // The loss summed since the last log line: NaN or infinite once any
+  // step's loss was.
+  torch::Tensor running_loss_;
+  torch::Tensor running_correct_;
+  std::int64_t running_steps_ = 0;
+  std::chrono::steady_clock::time_point window_start_;
+};
+
 }  // namespace
 
 void request_stop() {
@@ -351,185 +656,8 @@ void request_stop() {
 TrainResult train(const TrainConfig& config) {
   if (config.batch <= 0 || config.steps <= 0)
     throw std::runtime_error("--batch and --steps must be positive");
-  const dataset::PackedDataset data = dataset::read(config.data);
-  const std::vector<std::size_t> train_pool = data.indices(dataset::Split::Train, true);
-  const std::vector<std::size_t> val = data.indices(dataset::Split::Val);
-  if (train_pool.empty()) throw std::runtime_error(config.data + ": the train split is empty");
-  std::vector<int> per_class(data.classes.size(), 0);
-  for (std::size_t i : train_pool) ++per_class[static_cast<std::size_t>(data.records[i].label)];
-  if (std::count_if(per_class.begin(), per_class.end(), [](int n) { return n > 0; }) < 2) {
-    throw std::runtime_error(
-        config.data + ": the train split holds only one class; a classifier needs two or more");
-  }
-
-  if (config.threads > 0)
-    torch::set_num_threads(config.threads);
-  else
-    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const torch::Device device = pick_device(config.device);
-  const Architecture arch = make_architecture(config.arch, static_cast<int>(data.classes.size()));
-  Network network(arch);
-  network->initialize(config.seed);
-  network->to(device);
-  torch::optim::Adam optimizer(
-      network->parameters(),
-      torch::optim::AdamOptions(config.learning_rate).weight_decay(config.weight_decay));
-
-  const fs::path run = config.out;
-  fs::create_directories(run);
-  const fs::path log_path = run / "metrics.jsonl";
-  TrainResult result;
-  std::int64_t step = 0;
-  json metrics = json::object();
-  if (config.resume) {
-    const std::string last = (run / "last.json").string();
-    if (!fs::exists(last)) throw std::runtime_error(last + ": no checkpoint to resume from");
-    const Checkpoint checkpoint = read_checkpoint(last);
-    if (checkpoint.architecture.name != arch.name) {
-      throw std::runtime_error(last + ": checkpoint is a " + checkpoint.architecture.name +
-                               ", not " + arch.name);
-    }
-    load_weights(network, checkpoint.weights, last);
-    load_optimizer(optimizer, network, checkpoint, last);
-    step = checkpoint.state.at("step").get<std::int64_t>();
-    metrics = checkpoint.state.value("metrics", json::object());
-    result.best_val_accuracy = metrics.value("best_val_accuracy", 0.0);
-    result.best_step = metrics.value("best_step", std::int64_t{0});
-    truncate_metrics(log_path, step);
-    std::cerr << "train: resuming " << run.string() << " at step " << step << "\n";
-  } else if (fs::exists(run / "last.json")) {
-    throw std::runtime_error(
-        run.string() + " already holds a run: pass --resume to continue it, or another --out");
-  }
-
-  // The crop margin is prepare's choice; the model must record the one its
-  // faces were cut with.
-  const json::json_pointer recorded_margin("/options/margin");
-  const double margin = data.provenance.contains(recorded_margin)
-                            ? data.provenance[recorded_margin].get<double>()
-                            : config.margin;
-  // A dataset of aligned crops names the crop its model must ask for
-  // (prepare's "model_crop") and the detector that found its faces.
-  const json::json_pointer model_crop("/options/model_crop");
-  const json crop =
-      data.provenance.contains(model_crop)
-          ? data.provenance[model_crop]
-          : json{{"margin", margin}, {"size", data.image_size}, {"input", arch.input_size}};
-  const json::json_pointer detector("/options/detector");
-  json base_state = {
-      {"classes", data.classes},
-      {"config", config_json(config)},
-      {"crop", crop},
-      {"detector", data.provenance.contains(detector) ? data.provenance[detector] : json("haar")},
-      {"normalization", {{"mean", config.normalization.mean}, {"std", config.normalization.std}}},
-      {"data", data_summary(data, config.data)},
-      {"parameters", parameter_count(network)}};
-  // The loss summed since the last log line: NaN or infinite once any
-  // step's loss was.
-  torch::Tensor running_loss = torch::zeros({}, device);
-  std::int64_t saved_step = config.resume ? step : 0;
-  auto save = [&](const std::string& name, bool with_optimizer) {
-    require_finite_training(running_loss, network, step, learning_rate_at(config, step), saved_step,
-                            run);
-    if (name == "last") saved_step = step;
-    Checkpoint checkpoint{arch, weights_of(network), base_state};
-    checkpoint.state["step"] = step;
-    checkpoint.state["metrics"] = metrics;
-    if (with_optimizer) save_optimizer(optimizer, network, checkpoint.weights, checkpoint.state);
-    write_checkpoint(checkpoint, run.string(), name);
-  };
-
-  // Before metrics.jsonl appears: a stop asked for once the run is visible
-  // is honoured (a test sends SIGINT as soon as the file exists).
-  stop_requested = false;
-  const StopSignals signals;
-  std::ofstream log(log_path, std::ios::app);
-  if (!log) throw std::runtime_error(log_path.string() + ": cannot open for writing");
-  Sampler sampler(train_pool, config.seed);
-  BatchLoader loader(data, sampler, config, arch.input_size, step, device.is_cuda());
-  Progress progress("train " + arch.name, config.steps, " steps");
-  progress.set(step);
-  network->train();
-  torch::Tensor running_correct =
-      torch::zeros({}, torch::TensorOptions(device).dtype(torch::kInt64));
-  std::int64_t running_steps = 0;
-  auto window_start = std::chrono::steady_clock::now();
-  const auto run_start = window_start;
-  const std::int64_t first_step = step;
-
-  while (step < config.steps && !stop_requested) {
-    Batch batch = loader.take(step);
-    const torch::Tensor x = batch.images.to(device, /*non_blocking=*/true);
-    const torch::Tensor y = batch.labels.to(device, /*non_blocking=*/true);
-    const double lr = learning_rate_at(config, step);
-    set_learning_rate(optimizer, lr);
-    torch::manual_seed(config.seed +
-                       static_cast<std::uint64_t>(step));  // dropout masks follow the step too
-    const torch::Tensor logits = network->forward(x);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
-    running_loss += loss.detach();
-    running_correct += logits.argmax(1).eq(y).sum();
-    ++running_steps;
-    ++step;
-    progress.set(step);
-
-    const bool log_now = step % config.log_every == 0 || step == config.steps;
-    const bool validate_now = step % config.val_every == 0 || step == config.steps;
-    if (log_now || validate_now) {
-      require_finite_training(running_loss, network, step, lr, saved_step, run);
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
-      json line = {{"step", step},
-                   {"loss", running_loss.item<double>() / static_cast<double>(running_steps)},
-                   {"accuracy", static_cast<double>(running_correct.item<std::int64_t>()) /
-                                    static_cast<double>(running_steps * config.batch)},
-                   {"samples_per_s", static_cast<double>(running_steps * config.batch) / seconds},
-                   {"learning_rate", lr}};
-      if (validate_now && !val.empty()) {
-        const Validation v = validate(network, data, val, config.normalization, device);
-        line["val_accuracy"] = v.accuracy;
-        line["val_loss"] = v.loss;
-        metrics["last_val_accuracy"] = v.accuracy;
-        if (v.accuracy > result.best_val_accuracy || result.best_step == 0) {
-          result.best_val_accuracy = v.accuracy;
-          result.best_step = step;
-          metrics["best_val_accuracy"] = v.accuracy;
-          metrics["best_step"] = step;
-          save("best", false);
-        }
-      }
-      log << json_text(line) << "\n" << std::flush;
-      std::ostringstream note;
-      note.precision(3);
-      note << "loss " << line["loss"].get<double>() << " acc " << line["accuracy"].get<double>();
-      if (line.contains("val_accuracy")) note << " val " << line["val_accuracy"].get<double>();
-      progress.set_note(note.str());
-      running_loss.zero_();
-      running_correct.zero_();
-      running_steps = 0;
-      window_start = std::chrono::steady_clock::now();
-    }
-    if (step % config.checkpoint_every == 0) save("last", true);
-  }
-  progress.finish();
-  result.interrupted = stop_requested && step < config.steps;
-  save("last", true);
-  if (result.best_step == 0)
-    save("best", false);  // no validation split: the last weights are the best known
-
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
-  result.steps_done = step;
-  result.samples_per_second =
-      seconds > 0 ? static_cast<double>((step - first_step) * config.batch) / seconds : 0.0;
-  if (result.interrupted) {
-    std::cerr << "train: stopped at step " << step
-              << "; checkpoint saved. Continue with --resume.\n";
-  }
-  return result;
+  Trainer trainer(config);
+  return trainer.run();
 }
 
 }  // namespace facegender

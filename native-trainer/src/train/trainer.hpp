@@ -1,23 +1,26 @@
-// The training loop: batches assembled and augmented on worker threads,
-// Adam with warm-up and cosine decay, periodic validation, the best
-// checkpoint kept, resumable checkpoints every N steps and on SIGINT/SIGTERM.
+// The training loop: batches drawn in balance over one or more datasets and
+// augmented on worker threads, Adam with warm-up and cosine decay, label
+// smoothing, an exponential moving average of the weights (what validation
+// and the best checkpoint use), resumable checkpoints every N steps and on
+// SIGINT/SIGTERM.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "train/augment.hpp"
 
 namespace facegender {
 
 struct TrainConfig {
-  std::string data;  // packed dataset (.fgds)
-  std::string out;   // run folder: checkpoints, metrics.jsonl
+  std::vector<std::string> datasets;  // packed datasets (.fgds), trained on together
+  std::string out;                    // run folder: checkpoints, metrics.jsonl
   std::string arch = "compact";
   std::int64_t steps = 6000;
   int batch = 64;
   float learning_rate = 1e-3f;
-  float weight_decay = 0.0f;        // L2, as Adam's weight_decay
+  float weight_decay = 5e-4f;       // L2, as Adam's weight_decay
   std::string schedule = "cosine";  // or "constant" (the seed's)
   int warmup = 100;                 // steps of linear warm-up (cosine only)
   int log_every = 50;
@@ -30,6 +33,10 @@ struct TrainConfig {
   Normalization normalization{0.5f, 0.5f};
   double margin = 0.2;  // crop margin to record when the dataset lacks prepare's
   AugmentConfig augment;
+  // The shipped model's recipe is the default (models/MODEL_CARD.md).
+  float label_smoothing = 0.1f;  // target mass spread evenly over all classes
+  double ema_decay = 0.999;      // 0: no average; else the decay per step
+  double balance = 0.5;          // draw weight count(cell)^-balance (sampling.hpp); 0: epochs
   bool resume = false;
 };
 

@@ -42,6 +42,10 @@ struct ModelSpec {
   // default: models made before BlazeFace) or "blazeface".
   std::string detector = "haar";
   Normalization normalization;  // "normalization": {"mean":0,"std":1}
+  // "temperature": the logits are divided by it before the softmax (fitted on
+  // validation data so that "90%" is right about 90% of the time); 1 when
+  // absent.
+  float temperature = 1.0f;
 };
 
 // What a model's output holds.
@@ -60,12 +64,19 @@ struct ModelOutput {
 ModelOutput choose_model_output(const std::vector<std::string>& output_names,
                                 const std::map<std::string, std::string>& metadata);
 
-// One face's row of that output as probabilities: the softmax of logits, or
-// the probabilities as they are once checked. Throws InputError when the row
-// does not hold `classes` values, a value is not finite, or probabilities lie
-// outside [0, 1] or do not sum to 1 (within 1e-3).
+// Probabilities as the softmax of their logits divided by `temperature`
+// (log p stands in for the logits: softmax(log p / T) = softmax(z / T)).
+// A temperature of 1 returns them unchanged. Throws InputError when the
+// temperature is not positive and finite.
+std::vector<float> apply_temperature(std::span<const float> probabilities, float temperature);
+
+// One face's row of that output as calibrated probabilities: the softmax of
+// logits / temperature, or the probabilities once checked, with the
+// temperature applied. Throws InputError when the row does not hold
+// `classes` values, a value is not finite, probabilities lie outside [0, 1]
+// or do not sum to 1 (within 1e-3), or the temperature is not positive.
 std::vector<float> output_probabilities(std::span<const float> row, OutputKind kind,
-                                        std::size_t classes);
+                                        std::size_t classes, float temperature = 1.0f);
 
 // Throws InputError naming the key when one is missing or malformed.
 ModelSpec parse_model_spec(const std::map<std::string, std::string>& metadata);

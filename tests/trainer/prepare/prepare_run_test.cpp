@@ -352,5 +352,64 @@ TEST(PrepareRun, UnsearchableFolderIsAReadErrorNotAMissingFile) {
   EXPECT_NE(log.str().find("permission denied"), std::string::npos) << log.str() << error;
 }
 
+// A corrections list fixes a label by the image's bytes wherever the photo
+// is, and settles a conflict between copies; a bad list names its line.
+TEST(PrepareRun, LabelCorrectionsApplyByHashAndSettleConflicts) {
+  TempDir dir;
+  write_seed_layout(dir, {"0", "1"});
+  const Bytes wrong = encode(pattern(1, 70), ".png");
+  write_bytes(dir / "Train/0/mislabelled.png", wrong);
+  const Bytes torn = encode(pattern(1, 71), ".png");
+  write_bytes(dir / "Train/0/conflict.png", torn);
+  write_bytes(dir / "Train/1/conflict.png", torn);
+  const std::string wrong_hash = prepare::sha256_hex(wrong);
+  const std::string torn_hash = prepare::sha256_hex(torn);
+  write_text(dir / "corrections.csv", "# checked by eye\nsha256,label,note\n" + wrong_hash +
+                                          ",1,a vertical pattern\n" + torn_hash + ",1\n");
+  prepare::PrepareOptions options = synthetic_options();
+  options.input_dir = dir.path().string();
+  options.corrections = dir / "corrections.csv";
+  const PackedDataset data = run(options);
+  const dataset::Record* fixed = record_of(data, "Train/0/mislabelled.png");
+  ASSERT_NE(fixed, nullptr);
+  EXPECT_EQ(fixed->label, 1);
+  EXPECT_NE(record_of(data, "Train/0/conflict.png"), nullptr);  // one copy kept, label 1
+  EXPECT_EQ(record_of(data, "Train/0/conflict.png")->label, 1);
+  EXPECT_EQ(dropped(data, "label_conflict"), 0);
+  EXPECT_EQ(data.report["label_corrections"]["listed"], 2);
+  EXPECT_EQ(data.report["label_corrections"]["changed"], 2);
+  EXPECT_EQ(data.provenance["options"]["corrections"], dir / "corrections.csv");
+
+  const std::vector<std::string> bad_lists = {
+      "hash,label\n", "sha256,label\nabc,1\n", "sha256,label\n" + wrong_hash + ",2\n",
+      "sha256,label\n" + wrong_hash + ",1\n" + wrong_hash + ",0\n"};
+  for (const std::string& bad : bad_lists) {
+    write_text(dir / "bad.csv", bad);
+    options.corrections = dir / "bad.csv";
+    try {
+      run(options);
+      FAIL() << "accepted: " << bad;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("bad.csv:"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(PrepareRun, NumberedClassesGetAWarningThatNamesTheFix) {
+  TempDir dir;
+  write_seed_layout(dir, {"0", "1"});
+  prepare::PrepareOptions options = synthetic_options();
+  options.input_dir = dir.path().string();
+  std::ostringstream log;
+  prepare::prepare_dataset(options, log);
+  EXPECT_NE(log.str().find("warning: the classes are only numbers"), std::string::npos)
+      << log.str();
+  EXPECT_NE(log.str().find("--classes male,female"), std::string::npos);
+  options.csv.classes = {"male", "female"};
+  std::ostringstream named;
+  prepare::prepare_dataset(options, named);
+  EXPECT_EQ(named.str().find("warning"), std::string::npos) << named.str();
+}
+
 }  // namespace
 }  // namespace facegender::testing

@@ -32,7 +32,7 @@ std::vector<json> metrics_lines(const std::string& run) {
 
 TrainConfig small_config(const std::string& data, const std::string& out, std::int64_t steps) {
   TrainConfig c;
-  c.data = data;
+  c.datasets = {data};
   c.out = out;
   c.steps = steps;
   c.batch = 16;
@@ -342,6 +342,60 @@ TEST_F(Training, CheckpointPiecesThatDoNotBelongTogetherAreRefused) {
   // The weights file can be named instead of its JSON.
   const json at_20 = json::parse(read_file(dir + "/last.json"));
   EXPECT_EQ(read_checkpoint(dir + "/" + at_20["weights"].get<std::string>()).state["step"], 20);
+}
+
+// The recipe the shipped model uses: two datasets drawn in balance, the
+// similarity and photometric augmentations, label smoothing and a weight
+// average. The best checkpoint holds the average, the last one the raw
+// weights with the average beside them, and a resumed run picks both up.
+// calibrate then fits a temperature that eval reports and export stores.
+TEST_F(Training, TheFullRecipeTrainsOnTwoDatasetsCalibratesAndResumes) {
+  const std::string second = *dir_ / "stripes-b.fgds";
+  dataset::write(testing::stripes_dataset(80, 5), second);
+  const std::string out = *dir_ / "recipe";
+  TrainConfig c = small_config(data(), out, 40);
+  c.datasets = {data(), second};
+  // The recipe is the default (augmentation, label smoothing, balance); only
+  // the average decays faster, to matter within 40 steps.
+  c.ema_decay = 0.99;
+  const TrainResult first = train(c);
+  EXPECT_GE(first.best_val_accuracy, 0.9);
+  const json best = json::parse(read_file(out + "/best.json"));
+  EXPECT_EQ(best["weight_kind"], "average") << best.dump();
+  EXPECT_EQ(best["data"]["datasets"].size(), 2u);
+  const Checkpoint last = read_checkpoint(out + "/last.json");
+  EXPECT_EQ(last.state["weight_kind"], "raw");
+  EXPECT_TRUE(last.weights.tensors.count("ema.classifier.weight") != 0 ||
+              std::any_of(last.weights.tensors.begin(), last.weights.tensors.end(),
+                          [](const auto& t) { return t.first.starts_with("ema."); }));
+  c.steps = 60;
+  c.resume = true;
+  const TrainResult resumed = train(c);
+  EXPECT_EQ(resumed.steps_done, 60);
+
+  ASSERT_EQ(run_cli({"calibrate", out, "--data", data(), "--data", second}), 0);
+  const json calibration = json::parse(read_file(out + "/calibration.json"));
+  const double t = calibration["temperature"].get<double>();
+  EXPECT_TRUE(t > 0.05 && t < 20) << t;
+  ASSERT_EQ(run_cli({"eval", out, "--data", data(), "--split", "val", "--out",
+                     *dir_ / "recipe-eval", "--flip"}),
+            0);
+  const json eval = json::parse(read_file(*dir_ / "recipe-eval/eval.json"));
+  EXPECT_DOUBLE_EQ(eval["temperature"].get<double>(), t);
+  EXPECT_TRUE(eval["flip_average"].get<bool>());
+  const std::string mistakes = read_file(*dir_ / "recipe-eval/mistakes.csv");
+  EXPECT_EQ(mistakes.rfind("tile,sha256,source,label,predicted,confidence\n", 0), 0u) << mistakes;
+  ASSERT_EQ(run_cli({"export", out, "--out", *dir_ / "recipe.onnx"}), 0);
+  const std::string onnx = read_file(*dir_ / "recipe.onnx");
+  EXPECT_NE(onnx.find("temperature"), std::string::npos);
+
+  // Two datasets that were cut differently cannot be trained on together.
+  dataset::PackedDataset other = testing::stripes_dataset(20, 6);
+  other.provenance["options"]["model_crop"] = {{"kind", "aligned"}};
+  dataset::write(other, *dir_ / "other-crop.fgds");
+  TrainConfig mixed = small_config(data(), *dir_ / "mixed", 5);
+  mixed.datasets = {data(), *dir_ / "other-crop.fgds"};
+  EXPECT_THROW(train(mixed), std::runtime_error);
 }
 
 }  // namespace

@@ -1,0 +1,92 @@
+#include "train/sampling.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace facegender {
+
+int age_band(std::optional<int> age) {
+  if (!age || *age < 0) return -1;
+  constexpr int upper[] = {10, 18, 30, 45, 60};
+  for (int band = 0; band < 5; ++band)
+    if (*age < upper[band]) return band;
+  return 5;
+}
+
+std::string balance_cell(const dataset::Record& record, int dataset_index) {
+  std::string key = std::to_string(dataset_index);
+  key.append("/").append(std::to_string(record.label));
+  key.append("/").append(std::to_string(age_band(record.age)));
+  key.append("/").append(record.race ? std::to_string(*record.race) : "-");
+  return key;
+}
+
+std::vector<double> balance_weights(const std::vector<dataset::Record>& records,
+                                    const std::vector<int>& dataset_of,
+                                    const std::vector<std::size_t>& pool, double power) {
+  if (!std::isfinite(power) || power < 0)
+    throw std::invalid_argument("--balance must be a finite power >= 0, got " +
+                                std::to_string(power));
+  if (pool.empty()) throw std::invalid_argument("balance_weights: the pool is empty");
+  std::unordered_map<std::string, std::size_t> count;
+  std::vector<std::string> cells;
+  cells.reserve(pool.size());
+  for (std::size_t i : pool) {
+    cells.push_back(balance_cell(records.at(i), dataset_of.at(i)));
+    ++count[cells.back()];
+  }
+  std::vector<double> weights;
+  weights.reserve(pool.size());
+  double total = 0;
+  for (const std::string& cell : cells) {
+    weights.push_back(std::pow(static_cast<double>(count[cell]), -power));
+    total += weights.back();
+  }
+  for (double& w : weights) w /= total;
+  return weights;
+}
+
+Sampler::Sampler(std::vector<std::size_t> pool, std::uint64_t seed, std::vector<double> weights)
+    : pool_(std::move(pool)), seed_(seed), use_weights_(!weights.empty()) {
+  if (use_weights_) {
+    if (weights.size() != pool_.size())
+      throw std::invalid_argument("Sampler: one weight per face of the pool is needed");
+    weighted_ = std::discrete_distribution<std::size_t>(weights.begin(), weights.end());
+  }
+}
+
+std::vector<std::size_t> Sampler::batch(std::int64_t step, int size) {
+  std::vector<std::size_t> out;
+  out.reserve(static_cast<std::size_t>(size));
+  if (use_weights_) {
+    std::seed_seq seq{seed_, static_cast<std::uint64_t>(step), std::uint64_t{0xba1a}};
+    std::mt19937_64 rng(seq);
+    auto draw = weighted_;  // its state is the parameters only; a copy per step keeps it pure
+    for (int j = 0; j < size; ++j) out.push_back(pool_[draw(rng)]);
+    return out;
+  }
+  const auto n = static_cast<std::int64_t>(pool_.size());
+  for (int j = 0; j < size; ++j) {
+    const std::int64_t global = step * size + j;
+    out.push_back(permutation(global / n)[static_cast<std::size_t>(global % n)]);
+  }
+  return out;
+}
+
+const std::vector<std::size_t>& Sampler::permutation(std::int64_t epoch) {
+  std::lock_guard lock(mutex_);
+  auto found = epochs_.find(epoch);
+  if (found == epochs_.end()) {
+    std::vector<std::size_t> order = pool_;
+    std::seed_seq seq{seed_, static_cast<std::uint64_t>(epoch), std::uint64_t{0x5eed}};
+    std::mt19937_64 rng(seq);
+    std::shuffle(order.begin(), order.end(), rng);
+    found = epochs_.emplace(epoch, std::move(order)).first;
+    while (epochs_.size() > 3) epochs_.erase(epochs_.begin());
+  }
+  return found->second;
+}
+
+}  // namespace facegender
