@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -127,7 +128,7 @@ void write_mistake_list(const std::string& path, const dataset::PackedDataset& d
   write_file_atomically(path, csv.str());
 }
 
-// The most confident mistakes, 100x100 faces in a grid with "n: true>predicted p".
+// The most confident mistakes, 100x100 faces in a grid captioned "n: true>predicted" and "p%".
 void write_mistake_sheet(const std::string& path, const dataset::PackedDataset& data,
                          const Scores& scores, const std::vector<std::size_t>& dataset_rows,
                          const std::vector<std::size_t>& wrong) {
@@ -144,13 +145,18 @@ void write_mistake_sheet(const std::string& path, const dataset::PackedDataset& 
     const int y = static_cast<int>(k / columns) * (tile + caption);
     cv::Mat cell = sheet(cv::Rect(x, y, tile, tile));
     cv::cvtColor(gray, cell, cv::COLOR_GRAY2BGR);
-    std::ostringstream text;
-    text.precision(2);
-    text << k + 1 << ":" << data.classes[static_cast<std::size_t>(scores.labels[i])] << ">"
-         << data.classes[static_cast<std::size_t>(scores.predicted(i))] << " " << std::fixed
-         << scores.confidence(i) * 100.0f << "%";
-    cv::putText(sheet, text.str(), cv::Point(x + 2, y + tile + 18), cv::FONT_HERSHEY_SIMPLEX, 0.33,
-                cv::Scalar(0, 0, 160), 1, cv::LINE_AA);
+    // Two lines, so a caption fits its 100 px tile.
+    std::ostringstream rank_and_labels;
+    rank_and_labels << k + 1 << ": " << data.classes[static_cast<std::size_t>(scores.labels[i])]
+                    << ">" << data.classes[static_cast<std::size_t>(scores.predicted(i))];
+    std::ostringstream confidence;
+    confidence << std::fixed << std::setprecision(1) << scores.confidence(i) * 100.0f << "%";
+    auto put = [&](const std::string& text, int baseline) {
+      cv::putText(sheet, text, cv::Point(x + 2, y + tile + baseline), cv::FONT_HERSHEY_SIMPLEX,
+                  0.33, cv::Scalar(0, 0, 160), 1, cv::LINE_AA);
+    };
+    put(rank_and_labels.str(), 11);
+    put(confidence.str(), 24);
   }
   std::vector<std::uint8_t> png;
   cv::imencode(".png", sheet, png);
