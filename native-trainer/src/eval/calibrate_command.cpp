@@ -42,17 +42,18 @@ void run_calibrate(const CalibrateOptions& o) {
   const double ece_before = expected_calibration_error(all);
   const double ece_after = expected_calibration_error(with_temperature(all, fit.temperature));
   if (o.json_output) {
-    std::cout << json_text(nlohmann::json{{"temperature", fit.temperature},
-                            {"faces", fit.faces},
-                            {"mean_nll", {{"before", fit.nll_before}, {"after", fit.nll_after}}},
-                            {"calibration_error", {{"before", ece_before}, {"after", ece_after}}}})
+    std::cout << json_text(nlohmann::json{
+                     {"temperature", fit.temperature},
+                     {"faces", fit.faces},
+                     {"mean_nll", {{"before", fit.nll_before}, {"after", fit.nll_after}}},
+                     {"calibration_error", {{"before", ece_before}, {"after", ece_after}}}})
               << "\n";
     return;
   }
   std::cout << "temperature " << fit.temperature << " fitted on " << fit.faces << " " << o.split
             << " faces: mean NLL " << fit.nll_before << " -> " << fit.nll_after
-            << ", calibration error (15 bins) " << ece_before << " -> " << ece_after
-            << "\nwrote " << folder << "/calibration.json (eval and export use it)\n";
+            << ", calibration error (15 bins) " << ece_before << " -> " << ece_after << "\nwrote "
+            << folder << "/calibration.json (eval and export use it)\n";
 }
 
 }  // namespace
@@ -60,12 +61,12 @@ void run_calibrate(const CalibrateOptions& o) {
 void add_calibrate(CLI::App& app) {
   auto o = std::make_shared<CalibrateOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "calibrate", "Fit a run's temperature on validation faces, so its percentages mean what they say");
+      "calibrate",
+      "Fit a run's temperature on validation faces, so its percentages mean what they say");
   cmd->add_option("checkpoint", o->checkpoint,
                   "Run folder (its best checkpoint) or a checkpoint .json")
       ->required();
-  cmd->add_option("--data", o->datasets, "Packed datasets (.fgds) whose split is used")
-      ->required();
+  cmd->add_option("--data", o->datasets, "Packed datasets (.fgds) whose split is used")->required();
   cmd->add_option("--split", o->split, "The split to fit on (never test)")
       ->check(CLI::IsMember({"val", "train"}))
       ->capture_default_str();

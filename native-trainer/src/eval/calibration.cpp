@@ -81,9 +81,10 @@ Scores with_temperature(const Scores& scores, double temperature) {
 
 void write_calibration(const std::string& folder, const TemperatureFit& fit,
                        const std::vector<std::string>& datasets, const std::string& split) {
-  const json record = {{"temperature", fit.temperature},
-                       {"fitted_on", {{"datasets", datasets}, {"split", split}, {"faces", fit.faces}}},
-                       {"mean_nll", {{"before", fit.nll_before}, {"after", fit.nll_after}}}};
+  const json record = {
+      {"temperature", fit.temperature},
+      {"fitted_on", {{"datasets", datasets}, {"split", split}, {"faces", fit.faces}}},
+      {"mean_nll", {{"before", fit.nll_before}, {"after", fit.nll_after}}}};
   write_file_atomically((fs::path(folder) / "calibration.json").string(), json_text(record, 2));
 }
 

@@ -16,7 +16,8 @@ bool is_sha256(const std::string& text) {
 }
 
 bool is_comment(const CsvRow& row) {
-  return row.fields.size() == 1 && (trimmed(row.fields[0]).empty() || trimmed(row.fields[0])[0] == '#');
+  return row.fields.size() == 1 &&
+         (trimmed(row.fields[0]).empty() || trimmed(row.fields[0])[0] == '#');
 }
 
 }  // namespace

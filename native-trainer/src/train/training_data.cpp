@@ -16,8 +16,7 @@ void require_same_faces(const dataset::PackedDataset& first, const std::string& 
                              "; prepare both with the same settings to train on them together");
   };
   if (other.classes != first.classes) differ("classes", first.classes, other.classes);
-  if (other.image_size != first.image_size)
-    differ("face size", first.image_size, other.image_size);
+  if (other.image_size != first.image_size) differ("face size", first.image_size, other.image_size);
   for (const char* option : {"detector", "model_crop", "margin"}) {
     const json a = prepare_option(first, option);
     const json b = prepare_option(other, option);

@@ -11,8 +11,8 @@
 namespace facegender {
 
 struct TrainingData {
-  dataset::PackedDataset data;       // all faces; provenance and crop of the first dataset
-  std::vector<int> dataset_of;       // per record: index into `paths`
+  dataset::PackedDataset data;  // all faces; provenance and crop of the first dataset
+  std::vector<int> dataset_of;  // per record: index into `paths`
   std::vector<std::string> paths;
 };
 
