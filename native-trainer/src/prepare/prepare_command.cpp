@@ -148,7 +148,7 @@ void add_input_options(CLI::App* cmd, CommandOptions& o) {
 void add_face_options(CLI::App* cmd, CommandOptions& o) {
   prepare::FaceOptions& face = o.prepare.face;
   cmd->add_option("--detector", face.detector,
-                  "haar (cascades and a box crop, as the shipped model was trained) or blazeface "
+                  "haar (cascades and a box crop, for older models) or blazeface "
                   "(keypoints; the crop --crop names; pose from the keypoints)")
       ->check(CLI::IsMember({"haar", "blazeface"}))
       ->capture_default_str();
