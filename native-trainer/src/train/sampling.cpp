@@ -68,14 +68,20 @@ std::vector<std::size_t> Sampler::batch(std::int64_t step, int size) {
     return out;
   }
   const auto n = static_cast<std::int64_t>(pool_.size());
+  std::shared_ptr<const std::vector<std::size_t>> order;
+  std::int64_t order_epoch = -1;
   for (int j = 0; j < size; ++j) {
     const std::int64_t global = step * size + j;
-    out.push_back(permutation(global / n)[static_cast<std::size_t>(global % n)]);
+    if (global / n != order_epoch) {
+      order_epoch = global / n;
+      order = permutation(order_epoch);
+    }
+    out.push_back((*order)[static_cast<std::size_t>(global % n)]);
   }
   return out;
 }
 
-const std::vector<std::size_t>& Sampler::permutation(std::int64_t epoch) {
+std::shared_ptr<const std::vector<std::size_t>> Sampler::permutation(std::int64_t epoch) {
   std::lock_guard lock(mutex_);
   auto found = epochs_.find(epoch);
   if (found == epochs_.end()) {
@@ -83,8 +89,11 @@ const std::vector<std::size_t>& Sampler::permutation(std::int64_t epoch) {
     std::seed_seq seq{seed_, static_cast<std::uint64_t>(epoch), std::uint64_t{0x5eed}};
     std::mt19937_64 rng(seq);
     std::shuffle(order.begin(), order.end(), rng);
-    found = epochs_.emplace(epoch, std::move(order)).first;
+    auto shuffled = std::make_shared<const std::vector<std::size_t>>(std::move(order));
+    epochs_.emplace(epoch, shuffled);
+    // Keep a few recent epochs; the one just made may be the oldest.
     while (epochs_.size() > 3) epochs_.erase(epochs_.begin());
+    return shuffled;
   }
   return found->second;
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -41,14 +42,15 @@ class Sampler {
   std::vector<std::size_t> batch(std::int64_t step, int size);
 
  private:
-  const std::vector<std::size_t>& permutation(std::int64_t epoch);
+  // Shared, so an epoch a loader thread still reads survives its eviction.
+  std::shared_ptr<const std::vector<std::size_t>> permutation(std::int64_t epoch);
 
   std::vector<std::size_t> pool_;
   std::uint64_t seed_;
   std::discrete_distribution<std::size_t> weighted_;
   bool use_weights_;
   std::mutex mutex_;
-  std::map<std::int64_t, std::vector<std::size_t>> epochs_;
+  std::map<std::int64_t, std::shared_ptr<const std::vector<std::size_t>>> epochs_;
 };
 
 }  // namespace facegender
