@@ -4,36 +4,58 @@
 //
 //   node web/build.mjs [--out DIR] [--model FILE] [--wasm-build DIR] [--cascades DIR]
 //
-//   DIR/index.html, style.css, *.js      the page (web/)
-//   DIR/core/facegender_wasm.{mjs,wasm}  the C++ core (build/wasm/wasm-client/)
-//   DIR/inspector/facegender_inspector.{mjs,wasm}  the inspector (same folder),
-//                                        loaded only when the user opens it
-//   DIR/cascades/haarcascade_frontalface_default.json   (build/native/cascades/)
-//   DIR/models/facegender.onnx           the model (models/facegender.onnx);
-//                                        MODEL_CARD.md beside it when there is one
-//   DIR/models/facegender-features.onnx  the model with its feature maps as extra
+//   DIR/index.html, style.css, manifest.webmanifest, sw.js   the page (web/;
+//                                        sw.js with this build's file list)
+//   DIR/app/*.js                         the page's modules (web/app/)
+//   DIR/inspector/facegender_inspector.{mjs,wasm}  the inspector (build/wasm/
+//                                        wasm-client/), loaded only when opened
+//   DIR/examples/                        the minimal example page (web/examples/)
+//   DIR/facegender/                      the library, self-contained, with its
+//                                        package.json (a site copies this folder):
+//     facegender.js, facegender.d.ts, *.js   the API and its worker (web/facegender/)
+//     core/facegender_wasm.{mjs,wasm}    the C++ core
+//     detectors/*.fgnet                  BlazeFace (build/native/detectors/)
+//     cascades/haarcascade_frontalface_default.json   (build/native/cascades/)
+//     models/facegender.onnx             the model (models/facegender.onnx), with
+//                                        MODEL_CARD.md and .html when there is one
+//     models/facegender-features.onnx    the model with its feature maps as extra
 //                                        outputs, for the inspector, when
 //                                        STEM-features.onnx is beside the model
-//   DIR/ort/                             the ONNX Runtime Web files the page uses
+//     ort/                               the ONNX Runtime Web files it uses
 //                                        (web/node_modules, `npm ci` in web/)
+//     build-info.json                    what it was built with
 //
 // Fails, with what to run, when an input is missing. Nothing is fetched from
 // the network; the page loads only these files.
 
-import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-import { readOnnxMetadata } from './onnx-metadata.js';
+import { marked } from 'marked';
+
+import { readOnnxMetadata } from './facegender/onnx-metadata.js';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(WEB_DIR);
 
-// The page's own files (everything else in web/ is tooling or docs).
-const PAGE_FILES = ['index.html', 'style.css', 'favicon.svg', 'app.js', 'pipeline.js', 'image-file.js',
-  'onnx-metadata.js', 'inspector.js', 'classifier-client.js', 'classifier-worker.js'];
+// The page's own files (everything else in web/ is tooling or docs); sw.js
+// is written with this build's file list.
+const PAGE_FILES = ['index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
+  'app/main.js', 'app/view.js', 'app/layout.js', 'app/results.js', 'app/live.js', 'app/options.js',
+  'app/debug.js', 'app/inspector.js', 'examples/minimal/index.html', 'examples/minimal/main.js'];
+// The library (web/facegender/), copied into DIR/facegender/ with the core,
+// detector, model and ONNX Runtime.
+const LIBRARY = 'facegender';
+const LIBRARY_FILES = ['facegender.js', 'facegender.d.ts', 'errors.js', 'settings.js', 'sources.js', 'image-file.js',
+  'onnx-metadata.js', 'pipeline.js', 'classifier-client.js', 'classifier-worker.js', 'package.json', 'README.md'];
+// What a visitor on WebAssembly never loads, so the service worker does not
+// fetch it ahead (it is cached when used).
+const NOT_PRECACHED = [/^facegender\/ort\/(ort\.webgpu|.*asyncify)/, /^inspector\//, /-features\.onnx$/, /\.gz$/,
+  /\.md$/, /\.d\.ts$/, /package\.json$/, /^examples\//, /^sw\.js$/, /^app\/inspector\.js$/, /MODEL_CARD/];
 
 // ONNX Runtime Web: one bundle per backend (pipeline.js loads the one in use),
 // each loading its Emscripten glue and binary from wasmPaths.
@@ -124,6 +146,50 @@ async function writeGzipTwin(file) {
   return bytes.length - packed.length;
 }
 
+// MODEL_CARD.md and the same as a page (marked, GitHub-flavoured tables),
+// so the link from the app opens readable HTML.
+async function writeModelCard(source, folder) {
+  const markdown = await readFile(source, 'utf8');
+  await copyFile(source, path.join(folder, 'MODEL_CARD.md'));
+  const title = (markdown.match(/^# (.+)$/m)?.[1] ?? 'Model card').replace(/[<>&]/g, '');
+  const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="stylesheet" href="../../style.css">
+</head>
+<body class="document">
+<main>
+${marked.parse(markdown, { gfm: true })}
+</main>
+</body>
+</html>
+`;
+  await writeFile(path.join(folder, 'MODEL_CARD.html'), html);
+}
+
+// sw.js with this build's name (a hash of every file) and the files a
+// WebAssembly visitor loads, which it caches at install.
+async function writeServiceWorker(out) {
+  const entries = (await readdir(out, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(out, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/'))
+    .sort();
+  const hash = createHash('sha256');
+  for (const file of entries) hash.update(file).update(await readFile(path.join(out, file)));
+  const precache = ['./', ...entries.filter((f) => f !== 'index.html' && !NOT_PRECACHED.some((re) => re.test(f)))];
+  const template = await readFile(path.join(WEB_DIR, 'sw.js'), 'utf8');
+  const worker = template
+    .replace(/^const BUILD = .*;$/m, `const BUILD = '${hash.digest('hex').slice(0, 16)}';`)
+    .replace(/^const PRECACHE = .*;$/m, `const PRECACHE = ${JSON.stringify(precache)};`);
+  if (worker === template) fail('web/sw.js lacks its BUILD and PRECACHE lines');
+  const target = path.join(out, 'sw.js');
+  await writeFile(`${target}.tmp`, worker);
+  await rename(`${target}.tmp`, target);
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const coreDir = path.join(options.wasmBuild, 'wasm-client');
@@ -134,8 +200,11 @@ async function main() {
   for (const name of PAGE_FILES) {
     copies.push([path.join(WEB_DIR, name), name, 'the page file is part of the checkout']);
   }
+  for (const name of LIBRARY_FILES) {
+    copies.push([path.join(WEB_DIR, LIBRARY, name), `${LIBRARY}/${name}`, 'the library file is part of the checkout']);
+  }
   for (const name of ['facegender_wasm.mjs', 'facegender_wasm.wasm']) {
-    copies.push([path.join(coreDir, name), `core/${name}`,
+    copies.push([path.join(coreDir, name), `${LIBRARY}/core/${name}`,
       'build the wasm preset: NODE_PATH=/usr/share/nodejs cmake --preset wasm && cmake --build --preset wasm']);
   }
   for (const name of ['facegender_inspector.mjs', 'facegender_inspector.wasm']) {
@@ -143,23 +212,23 @@ async function main() {
       'build the wasm preset (it needs Dear ImGui\'s sources: scripts/setup.sh): ' +
       'NODE_PATH=/usr/share/nodejs cmake --preset wasm && cmake --build --preset wasm']);
   }
-  copies.push([path.join(options.cascades, FACE_CASCADE), `cascades/${FACE_CASCADE}`,
+  copies.push([path.join(options.cascades, FACE_CASCADE), `${LIBRARY}/cascades/${FACE_CASCADE}`,
     'build the native preset, which converts the cascades: cmake --preset native && cmake --build --preset native --target facegender_cascades']);
   const detectorDir = path.join(options.cascades, '..', 'detectors');
   for (const name of DETECTOR_FILES) {
-    copies.push([path.join(detectorDir, name), `detectors/${name}`,
+    copies.push([path.join(detectorDir, name), `${LIBRARY}/detectors/${name}`,
       'build the native preset, which converts MediaPipe\'s BlazeFace models: cmake --preset native && cmake --build --preset native --target facegender_detectors']);
   }
-  copies.push([options.model, 'models/facegender.onnx',
+  copies.push([options.model, `${LIBRARY}/models/facegender.onnx`,
     'no model to ship: train one (scripts/train-default-model.sh, or see native-trainer/README.md) or pass --model FILE (serve.sh: FACEGENDER_MODEL=FILE)']);
   for (const name of ORT_FILES) {
-    copies.push([path.join(ortDir, name), `ort/${name}`, 'install the page\'s npm packages: (cd web && npm ci)']);
+    copies.push([path.join(ortDir, name), `${LIBRARY}/ort/${name}`, 'install the page\'s npm packages: (cd web && npm ci)']);
   }
   let bytes = 0;
   for (const [from, , hint] of copies) bytes += (await requireFile(from, hint)).size;
   const featuresModel = await checkFeaturesModel(options.model);
   if (featuresModel) {
-    copies.push([featuresModel, 'models/facegender-features.onnx']);
+    copies.push([featuresModel, `${LIBRARY}/models/facegender-features.onnx`]);
     bytes += (await stat(featuresModel)).size;
   }
 
@@ -174,18 +243,20 @@ async function main() {
     await copyFile(from, target);
     compressed += await writeGzipTwin(target);
   }
-  // The page reads this to know what it was built with (and whether to link a model card).
+  // The library reads this to know what it was built with (and whether there is a model card).
   const { version: ortVersion } = JSON.parse(
     await readFile(path.join(WEB_DIR, 'node_modules/onnxruntime-web/package.json'), 'utf8'));
-  if (hasModelCard) await copyFile(modelCard, path.join(options.out, 'models/MODEL_CARD.md'));
-  await writeFile(path.join(options.out, 'build-info.json'), `${JSON.stringify({
+  const library = path.join(options.out, LIBRARY);
+  if (hasModelCard) await writeModelCard(modelCard, path.join(library, 'models'));
+  await writeFile(path.join(library, 'build-info.json'), `${JSON.stringify({
     model: 'models/facegender.onnx',
-    modelCard: hasModelCard ? 'models/MODEL_CARD.md' : null,
+    modelCard: hasModelCard ? 'models/MODEL_CARD.html' : null,
     featuresModel: featuresModel ? 'models/facegender-features.onnx' : null,
     cascade: `cascades/${FACE_CASCADE}`,
     detectors: { shortRange: `detectors/${DETECTOR_FILES[0]}`, fullRange: `detectors/${DETECTOR_FILES[1]}` },
     onnxruntimeWeb: ortVersion,
   }, null, 2)}\n`);
+  await writeServiceWorker(options.out);
 
   const files = (await readdir(options.out, { recursive: true })).length;
   console.log(`facegender web build: wrote ${options.out} (${files} entries, ${(bytes / 2 ** 20).toFixed(1)} MiB, ` +

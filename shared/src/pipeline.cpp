@@ -173,8 +173,11 @@ FaceBatch prepare_faces(FaceSmoother& smoother, const FaceFinder& finder, const 
                         const CropSpec& crop, const Normalization& normalization) {
   if (crop.kind == CropKind::Box) validate(crop.box);
   const auto start = Clock::now();
-  return blazeface_batch(frame, smoother.update(finder.find(frame, scene_settings(Scene::Webcam))),
-                         crop, normalization, start);
+  FaceBatch batch =
+      blazeface_batch(frame, smoother.update(finder.find(frame, scene_settings(Scene::Webcam))),
+                      crop, normalization, start);
+  batch.identities = smoother.identities();
+  return batch;
 }
 
 }  // namespace facegender

@@ -129,13 +129,23 @@ float toward(float from, float to, float share) {
 
 FaceSmoother::FaceSmoother(const SmoothSettings& settings) : settings_(settings) {
   if (!(settings.follow > 0.0f && settings.follow <= 1.0f) ||
-      !(settings.still >= 0.0f && settings.still <= 1.0f)) {
-    throw InputError("face smoother: follow must be in (0, 1] and still in [0, 1]");
+      !(settings.still >= 0.0f && settings.still <= 1.0f) ||
+      !(settings.probability_follow > 0.0f && settings.probability_follow <= 1.0f)) {
+    throw InputError(
+        "face smoother: follow and probability_follow must be in (0, 1] and still in [0, 1]");
   }
+}
+
+void FaceSmoother::reset() {
+  previous_.clear();
+  ids_.clear();
+  averaged_ids_.clear();
+  averaged_.clear();
 }
 
 std::vector<FaceDetection> FaceSmoother::update(const std::vector<FaceDetection>& faces) {
   std::vector<FaceDetection> out;
+  std::vector<int> ids;
   std::vector<bool> taken(previous_.size(), false);
   for (const FaceDetection& face : faces) {
     int match = -1;
@@ -149,9 +159,11 @@ std::vector<FaceDetection> FaceSmoother::update(const std::vector<FaceDetection>
     }
     if (match < 0) {
       out.push_back(face);
+      ids.push_back(next_id_++);
       continue;
     }
     taken[static_cast<std::size_t>(match)] = true;
+    ids.push_back(ids_[static_cast<std::size_t>(match)]);
     const FaceDetection& before = previous_[static_cast<std::size_t>(match)];
     const float dx = (face.x + face.width / 2) - (before.x + before.width / 2);
     const float dy = (face.y + face.height / 2) - (before.y + before.height / 2);
@@ -169,6 +181,36 @@ std::vector<FaceDetection> FaceSmoother::update(const std::vector<FaceDetection>
     out.push_back(f);
   }
   previous_ = out;
+  ids_ = std::move(ids);
+  return out;
+}
+
+std::vector<float> FaceSmoother::smooth_probabilities(const std::vector<float>& rows, int classes) {
+  const std::size_t faces = ids_.size();
+  if (classes < 1 || rows.size() != faces * static_cast<std::size_t>(classes)) {
+    throw InputError("face smoother: " + std::to_string(rows.size()) + " probabilities for " +
+                     std::to_string(faces) + " faces of " + std::to_string(classes) + " classes");
+  }
+  const auto width = static_cast<std::size_t>(classes);
+  std::vector<float> out(rows);
+  std::vector<std::vector<float>> averaged(faces);
+  for (std::size_t i = 0; i < faces; ++i) {
+    const float* row = rows.data() + i * width;
+    std::vector<float> mean(row, row + width);
+    const auto earlier = std::find(averaged_ids_.begin(), averaged_ids_.end(), ids_[i]);
+    if (earlier != averaged_ids_.end()) {
+      const std::vector<float>& before =
+          averaged_[static_cast<std::size_t>(earlier - averaged_ids_.begin())];
+      if (before.size() == width) {
+        for (std::size_t k = 0; k < width; ++k)
+          mean[k] = toward(before[k], row[k], settings_.probability_follow);
+      }
+    }
+    std::copy(mean.begin(), mean.end(), out.begin() + static_cast<std::ptrdiff_t>(i * width));
+    averaged[i] = std::move(mean);
+  }
+  averaged_ids_ = ids_;
+  averaged_ = std::move(averaged);
   return out;
 }
 

@@ -207,7 +207,7 @@ async function classifyAgainstNative(options, page, classNames, name, prefix = '
     classifyNative(options, photo, classNames, CLASSIFY_SEARCH)]);
   if (!check(last?.source === 'photo' && last.name === name, `${prefix}${name}: classified`,
     await page.textContent('#message'))) return;
-  const items = await page.$$eval('#results li', (lis) => lis.map((li) => li.textContent));
+  const items = await page.$$eval('#results li .label', (els) => els.map((el) => el.textContent));
   const labelsOk = items.length === native.length && items.length > 0 &&
     items.every((text) => /^[\w-]+ \d{1,3}\.\d%$/.test(text)) && JSON.stringify(items) === JSON.stringify(last.labels);
   check(labelsOk, `${prefix}${name}: #results has one label per face (${items.length}: ${items.slice(0, 3).join(', ')}…)`,
@@ -268,7 +268,7 @@ async function mainSession(options, page, loaded) {
     await page.click('#whole-image');
     await page.waitForFunction(() => window.__facegender.last?.source === 'whole-image', null, { timeout: 30000 });
     const whole = await page.evaluate(() => window.__facegender.last);
-    const items = await page.$$eval('#results li', (lis) => lis.map((li) => li.textContent));
+    const items = await page.$$eval('#results li .label', (els) => els.map((el) => el.textContent));
     check(items.length === 1, `whole image: one result (${items[0]})`);
     compareFaces('whole image', whole, await classifyNative(options, plainPath, classNames, ['--whole-image']));
   }
@@ -292,10 +292,10 @@ async function mainSession(options, page, loaded) {
     null, { timeout: 30000 }).then(() => true, () => false);
   const fps = await page.textContent('#fps');
   const frames = await page.evaluate(() => window.__facegender.framesClassified);
-  const items = await page.$$eval('#results li', (lis) => lis.map((li) => li.textContent));
+  const items = await page.$$eval('#results li .label', (els) => els.map((el) => el.textContent));
   check(live, `webcam (fake device): ${frames} frames, ${fps} fps shown, faces: ${items.join(', ')}`,
     `${await page.textContent('#message')} ${await page.textContent('#status')}`);
-  await page.click('#camera-stop');
+  await page.click('#live-stop');
   check(await page.isEnabled('#camera-start') && (await page.textContent('#fps')).trim() === '–', 'webcam stops');
 }
 

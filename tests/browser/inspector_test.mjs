@@ -73,7 +73,7 @@ function expectedInput(page, photoBase64, last, index) {
   const box = last.boxes[index];
   const face = last.faces?.[index] ?? null;
   return page.evaluate(async ({ photoBase64, box, face }) => {
-    const { default: createFaceGender } = await import('/core/facegender_wasm.mjs');
+    const { default: createFaceGender } = await import('/facegender/core/facegender_wasm.mjs');
     const { readOnnxMetadata } = await import('/onnx-metadata.js');
     const fg = await createFaceGender();
     const info = await (await fetch('/build-info.json')).json();

@@ -679,6 +679,9 @@ val blazeface_batch_out(const fg::FaceBatch& batch) {
   val result = val::object();
   result.set("boxes", boxes_out(batch.boxes));
   result.set("faces", detections_out(batch.faces));
+  val identities = val::array();
+  for (const int id : batch.identities) identities.call<void>("push", id);
+  result.set("identities", identities);
   result.set("tensor", float32_array(batch.tensor));
   result.set("input", batch.input);
   result.set("detectMs", batch.detect_ms);
@@ -724,8 +727,17 @@ val smoother_create(val settings) {
     if (options_arg(settings, "settings")) {
       read_field(settings, "follow", "settings", s.follow);
       read_field(settings, "still", "settings", s.still);
+      read_field(settings, "probabilityFollow", "settings", s.probability_follow);
     }
     return val(fg::FaceSmoother(s));
+  });
+}
+
+// This frame's probability rows averaged per face with its earlier frames.
+val smoother_smooth_probabilities(fg::FaceSmoother& smoother, val rows, val classes) {
+  return guarded([&] {
+    return float32_array(
+        smoother.smooth_probabilities(floats_arg(rows, "rows"), int_arg(classes, "classes")));
   });
 }
 
@@ -825,6 +837,7 @@ EMSCRIPTEN_BINDINGS(facegender) {
   class_<fg::FaceSmoother>("FaceSmoother")
       .class_function("create", &smoother_create)
       .function("faceInputs", &smoother_face_inputs)
+      .function("smoothProbabilities", &smoother_smooth_probabilities)
       .function("reset", &fg::FaceSmoother::reset);
   function("scenePreset", &scene_preset);
   function("letterboxInput", &letterbox_input);

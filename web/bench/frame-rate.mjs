@@ -99,7 +99,7 @@ function replaceCamera() {
 // search finds exactly `faces`. Then plays them as the camera stream.
 async function makeCamera({ photos, background, faces, framesWanted, search }) {
   const site = new URL('./', window.location.href);
-  const { default: createFaceGender } = await import(new URL('core/facegender_wasm.mjs', site).href);
+  const { default: createFaceGender } = await import(new URL('facegender/core/facegender_wasm.mjs', site).href);
   const fg = await createFaceGender();
   const info = await (await fetch(new URL('build-info.json', site))).json();
   const cascade = fg.Cascade.fromJson(await (await fetch(new URL(info.cascade, site))).text(), 'faces');
@@ -229,7 +229,7 @@ async function measureBackend(context, origin, options, { backend, every, thread
     await page.waitForTimeout(options.seconds * 1000);
     const log = await page.evaluate((since) => window.__facegender.frameLog.filter((e) => e.start >= since), from);
     const longTasks = await page.evaluate((since) => window.__benchLongTasks.filter((t) => t.start >= since), from);
-    await page.click('#camera-stop');
+    await page.click('#live-stop');
     await page.evaluate(() => {
       cancelAnimationFrame(window.__benchCamera.timer);
       window.__benchCamera.stream.getTracks().forEach((t) => t.stop());

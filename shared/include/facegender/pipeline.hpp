@@ -15,6 +15,7 @@ namespace facegender {
 struct FaceBatch {
   std::vector<Box> boxes;  // in the frame's pixels; Haar: largest first, BlazeFace: best first
   std::vector<FaceDetection> faces;  // BlazeFace only: box, keypoints and score per face
+  std::vector<int> identities;       // FaceSmoother only: each face's track (FaceSmoother)
   std::vector<float> tensor;         // boxes.size() x 1 x input x input, NCHW
   int input = 0;                     // side of each model input
   // Wall time of the two stages, measured here because the browser crosses

@@ -49,24 +49,43 @@ class FaceTracker {
 // previous frame (IoU > 0.3) moves only part of the way to its new place
 // when it moved little (less than `still` of its width), which takes out
 // the jitter of a still head, and all the way when it moved more, so a
-// moving head is not trailed.
+// moving head is not trailed. Each face keeps an identity while it overlaps
+// its place in the previous frame, and its class probabilities are averaged
+// over its frames (an exponential average), so a label does not flicker
+// between frames of the same head.
 struct SmoothSettings {
   float follow = 0.5f;  // share of a small move taken per frame
   float still = 0.08f;  // moves under this fraction of the face width are "small"
+  // Weight of this frame's probabilities in a face's average: 0.3 settles
+  // within about 6 frames (0.2 s at 30 fps) after a head turns.
+  float probability_follow = 0.3f;
 };
 
 class FaceSmoother {
  public:
-  // Throws InputError unless follow is in (0, 1] and still in [0, 1].
+  // Throws InputError unless follow and probability_follow are in (0, 1]
+  // and still in [0, 1].
   explicit FaceSmoother(const SmoothSettings& settings = {});
 
   // This frame's faces (best first, as FaceFinder gives them), smoothed.
   std::vector<FaceDetection> update(const std::vector<FaceDetection>& faces);
-  void reset() { previous_.clear(); }
+  // The identity of each face of the last update, in its order: a face keeps
+  // its number while it stays in view; a new face gets a new one.
+  const std::vector<int>& identities() const { return ids_; }
+  // This frame's probabilities (one row of `classes` per face of the last
+  // update, row-major) averaged with each face's earlier frames; a new face's
+  // row is returned as it is. Throws InputError when the size is not
+  // faces x classes or classes < 1.
+  std::vector<float> smooth_probabilities(const std::vector<float>& rows, int classes);
+  void reset();
 
  private:
   SmoothSettings settings_;
   std::vector<FaceDetection> previous_;
+  std::vector<int> ids_;                      // of previous_
+  std::vector<int> averaged_ids_;             // the faces averaged_ holds rows of
+  std::vector<std::vector<float>> averaged_;  // each face's average probabilities
+  int next_id_ = 1;
 };
 
 }  // namespace facegender

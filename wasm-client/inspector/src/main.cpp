@@ -110,6 +110,10 @@ struct Texture {
 
 struct App {
   GLFWwindow* window = nullptr;
+  // Device pixels per CSS pixel (1, 2 or 3): the canvas and every size are
+  // scaled by it, and the font is drawn at that size, so text stays crisp
+  // on high-DPI screens.
+  float scale = 1.0f;
   bool active = true;
   // What is left to draw: frames for mouse input (ImGui sizes its window over
   // the first frames too), and whether new data came since the last draw.
@@ -167,7 +171,7 @@ void plot(const char* id, const ins::History<kHistory>& history, const char* ove
 void latency_plot(const char* id, const char* name, const ins::History<kHistory>& history) {
   char overlay[64];
   std::snprintf(overlay, sizeof overlay, "%s %.2f ms", name, static_cast<double>(history.last()));
-  plot(id, history, overlay, 0.0f, std::max(1.0f, history.max() * 1.15f), 34.0f);
+  plot(id, history, overlay, 0.0f, std::max(1.0f, history.max() * 1.15f), 34.0f * app.scale);
 }
 
 void draw_selector() {
@@ -195,8 +199,8 @@ void draw_selector() {
 void draw_input() {
   if (app.input.pixels.empty()) return;
   ImGui::Image(app.input_texture.imgui_id(),
-               ImVec2(static_cast<float>(app.input.width * kInputScale),
-                      static_cast<float>(app.input.height * kInputScale)));
+               ImVec2(static_cast<float>(app.input.width * kInputScale) * app.scale,
+                      static_cast<float>(app.input.height * kInputScale) * app.scale));
   ImGui::SameLine();
   ImGui::BeginGroup();
   ImGui::Text("Model input, %dx%d gray", app.input.width, app.input.height);
@@ -213,7 +217,7 @@ void draw_features() {
   }
   app.shown_layer = std::clamp(app.shown_layer, 0, static_cast<int>(app.layers.size()) - 1);
   const ins::FeatureLayer& shown = app.layers[app.shown_layer];
-  ImGui::SetNextItemWidth(120.0f);
+  ImGui::SetNextItemWidth(120.0f * app.scale);
   if (ImGui::BeginCombo("##layer", shown.name.c_str())) {
     for (int i = 0; i < static_cast<int>(app.layers.size()); ++i) {
       if (ImGui::Selectable(app.layers[i].name.c_str(), i == app.shown_layer)) {
@@ -253,7 +257,7 @@ void draw() {
   char overlay[96];
   std::snprintf(overlay, sizeof overlay, "%s: %.3f", app.probability_label.c_str(),
                 static_cast<double>(app.probability.last()));
-  plot("##probability", app.probability, overlay, 0.0f, 1.0f, 48.0f);
+  plot("##probability", app.probability, overlay, 0.0f, 1.0f, 48.0f * app.scale);
   latency_plot("##detect", "detect", app.detect_ms);
   latency_plot("##prepare", "preprocess", app.prepare_ms);
   latency_plot("##infer", "inference", app.infer_ms);
@@ -261,7 +265,7 @@ void draw() {
     std::snprintf(overlay, sizeof overlay, "%.1f frames/s", static_cast<double>(app.fps.last()));
   else
     std::snprintf(overlay, sizeof overlay, "frames/s (while the webcam runs)");
-  plot("##fps", app.fps, overlay, 0.0f, std::max(10.0f, app.fps.max() * 1.15f), 34.0f);
+  plot("##fps", app.fps, overlay, 0.0f, std::max(10.0f, app.fps.max() * 1.15f), 34.0f * app.scale);
 
   ImGui::Separator();
   draw_features();
@@ -326,11 +330,15 @@ bool valid_size(int v) {
   return v > 0 && v <= 4096;
 }
 
-// Initialises GLFW, WebGL2 and ImGui on Module.canvas (width x height) and
-// starts drawing. False when the browser gives no WebGL2 context.
-bool start(int width, int height) {
+// Initialises GLFW, WebGL2 and ImGui on Module.canvas (width x height device
+// pixels, `scale` per CSS pixel) and starts drawing. False when the browser
+// gives no WebGL2 context or a size is out of range.
+bool start(int width, int height, int scale) {
   if (app.window != nullptr) return true;
-  if (!valid_size(width) || !valid_size(height) || glfwInit() != GLFW_TRUE) return false;
+  if (scale < 1 || scale > 3 || !valid_size(width) || !valid_size(height) ||
+      glfwInit() != GLFW_TRUE)
+    return false;
+  app.scale = static_cast<float>(scale);
   fg_release_page_input();
   glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -349,6 +357,11 @@ bool start(int width, int height) {
   io.LogFilename = nullptr;
   ImGui::StyleColorsDark();
   ImGui::GetStyle().WindowBorderSize = 0.0f;
+  ImGui::GetStyle().ScaleAllSizes(app.scale);
+  // The built-in pixel font at a whole multiple of its 13 px: sharp, not stretched.
+  ImFontConfig font;
+  font.SizePixels = 13.0f * app.scale;
+  io.Fonts->AddFontDefault(&font);
   ImGui_ImplGlfw_InitForOpenGL(app.window, true);
   ImGui_ImplOpenGL3_Init("#version 300 es");  // GLSL ES 3.00 = WebGL2
   emscripten_set_main_loop(frame, 0, false);  // requestAnimationFrame
@@ -442,6 +455,12 @@ void push_probability(double value, const std::string& label) {
   app.touch();
 }
 
+// The probability plot starts again (a new photo, or another tracked face).
+void clear_probability() {
+  app.probability.clear();
+  app.touch();
+}
+
 // Which face is selected, out of how many (0 faces: nothing to show).
 void select_face(int index, int count) {
   app.face_count = std::max(0, count);
@@ -467,6 +486,7 @@ EMSCRIPTEN_BINDINGS(facegender_inspector) {
   em::function("setFeaturesNote", &set_features_note);
   em::function("pushFrame", &push_frame);
   em::function("pushProbability", &push_probability);
+  em::function("clearProbability", &clear_probability);
   em::function("selectFace", &select_face);
   // Read back by the page's debug object and the browser test.
   em::function(

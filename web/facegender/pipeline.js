@@ -9,18 +9,11 @@
 
 import createFaceGender from './core/facegender_wasm.mjs';
 import { readOnnxMetadata } from './onnx-metadata.js';
+import { BACKEND_CHOICES, CAMERA_SEARCH, CAMERA_TRACKING, PHOTO_SEARCH, defaultOrtThreads } from './settings.js';
+
+export { BACKEND_CHOICES, CAMERA_SEARCH, CAMERA_TRACKING, PHOTO_SEARCH, defaultOrtThreads };
 
 const SITE = new URL('./', import.meta.url);
-
-/** Face search for photos: no padding, detection on a copy at most 640 px long. */
-export const PHOTO_SEARCH = Object.freeze({ scaleFactor: 1.1, minNeighbors: 5, minSize: 0, padFraction: 0, maxSide: 640 });
-/** Face search for webcam frames: smaller detection copy, for the frame rate. */
-export const CAMERA_SEARCH = Object.freeze({ ...PHOTO_SEARCH, maxSide: 320 });
-/**
- * Webcam frames between full searches follow each face in a small window
- * (the core's FaceTracker): a full search every 6 frames, 0.2 s at 30 fps.
- */
-export const CAMERA_TRACKING = Object.freeze({ fullSearchEvery: 6, window: 2.0, facePixels: 36 });
 
 async function fetchOk(path) {
   const response = await fetch(new URL(path, SITE));
@@ -28,18 +21,21 @@ async function fetchOk(path) {
   return response;
 }
 
-// WebGPU when the browser gives an adapter, else WebAssembly on the CPU.
-async function pickBackend() {
+/**
+ * Whether WebGPU can run here: {available, reason}; reason says why not
+ * (for the page to show), empty when it can.
+ */
+export async function webgpuSupport() {
+  if (!globalThis.isSecureContext) return { available: false, reason: 'WebGPU needs a secure page (https or localhost)' };
+  if (!('gpu' in navigator) || !navigator.gpu) return { available: false, reason: 'this browser has no WebGPU' };
   try {
-    if (navigator.gpu && (await navigator.gpu.requestAdapter())) return 'webgpu';
-  } catch {
-    // no adapter
+    if (await navigator.gpu.requestAdapter()) return { available: true, reason: '' };
+    return { available: false, reason: 'the browser found no GPU adapter for WebGPU (none, or blocked by its settings)' };
+  } catch (error) {
+    return { available: false, reason: `asking for a WebGPU adapter failed (${error?.message ?? error})` };
   }
-  return 'wasm';
 }
 
-/** The backends a page can ask for: 'auto' is WebGPU when there is an adapter, else WASM. */
-export const BACKEND_CHOICES = Object.freeze(['auto', 'webgpu', 'wasm']);
 const BACKEND_NAMES = { webgpu: 'WebGPU (GPU)', wasm: 'WebAssembly (CPU)' };
 
 // ONNX Runtime Web comes in one bundle per backend, each with its own binary:
@@ -49,17 +45,6 @@ const BACKEND_NAMES = { webgpu: 'WebGPU (GPU)', wasm: 'WebAssembly (CPU)' };
 const ORT_BUNDLES = { wasm: './ort/ort.wasm.min.mjs', webgpu: './ort/ort.webgpu.min.mjs' };
 const ortModules = {};
 
-/**
- * Inference threads for ONNX Runtime's WebAssembly backend: several only when
- * the page is cross-origin isolated (threads need SharedArrayBuffer), half the
- * device's cores (the face search, video and drawing need the rest), at most
- * 4. On a 2-core machine one thread gave 28-31 webcam frames/s and two 26
- * (docs/BENCHMARKS.md).
- */
-export function defaultOrtThreads() {
-  if (!globalThis.crossOriginIsolated) return 1;
-  return Math.max(1, Math.min(4, Math.floor((navigator.hardwareConcurrency || 1) / 2)));
-}
 let ortThreads = null;
 
 /**
@@ -78,15 +63,18 @@ export function loadOrt(backend, threads = defaultOrtThreads()) {
 }
 
 // One ONNX Runtime session on `backend`; WebGPU falls back to WASM when its
-// session cannot be created. Returns {ort, session, backend}.
+// session cannot be created. Returns {ort, session, backend, note}; note
+// says why WebGPU is not used when it was asked for and failed.
 async function createSession(modelBytes, backend) {
   const ort = await loadOrt(backend, ortThreads ?? defaultOrtThreads());
   try {
-    return { ort, session: await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] }), backend };
+    const session = await ort.InferenceSession.create(modelBytes, { executionProviders: [backend] });
+    return { ort, session, backend, note: '' };
   } catch (error) {
     if (backend === 'wasm') throw error;
     console.warn('facegender: WebGPU session failed, using WebAssembly:', error);
-    return createSession(modelBytes, 'wasm');
+    const fallback = await createSession(modelBytes, 'wasm');
+    return { ...fallback, note: `WebGPU could not run the model (${error?.message ?? error})` };
   }
 }
 
@@ -103,7 +91,7 @@ function batchInputs(r) {
 }
 
 export class Classifier {
-  constructor(assets, ort, session, backend) {
+  constructor(assets, ort, session, backend, backendNote = '') {
     const { fg, cascade, finder, spec, buildInfo, modelBytes } = assets;
     /** BlazeFace (a FaceFinder) when the model was trained on its faces, else null (Haar). */
     this.finder = finder;
@@ -119,6 +107,8 @@ export class Classifier {
     this.backendName = backend === 'wasm'
       ? `${BACKEND_NAMES.wasm.slice(0, -1)}, ${this.threads} thread${this.threads === 1 ? '' : 's'})`
       : BACKEND_NAMES[backend];
+    /** Why WebGPU is not running when it was wanted ('' when it is, or was not asked for). */
+    this.backendNote = backendNote;
     this.buildInfo = buildInfo;
     this.modelBytes = modelBytes;
     this.inputName = session.inputNames.includes('input') ? 'input' : session.inputNames[0];
@@ -132,10 +122,11 @@ export class Classifier {
   }
 
   /**
-   * Loads the core, the face cascade and the model; opens a session on
-   * `backend` ('auto', 'webgpu' or 'wasm'); runs one warm-up inference.
+   * Loads the core, the face cascade and the model (`model`: a URL, else
+   * the build's); opens a session on `backend` ('auto', 'webgpu' or
+   * 'wasm'); runs one warm-up inference.
    */
-  static async load(onProgress = () => {}, { backend = 'auto', threads = defaultOrtThreads() } = {}) {
+  static async load(onProgress = () => {}, { backend = 'auto', threads = defaultOrtThreads(), model = null } = {}) {
     if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}" (${BACKEND_CHOICES.join(', ')})`);
     ortThreads = threads;
     const t0 = performance.now();
@@ -149,7 +140,7 @@ export class Classifier {
     const t1 = performance.now();
 
     onProgress('Loading the model…');
-    const modelBytes = new Uint8Array(await (await fetchOk(buildInfo.model)).arrayBuffer());
+    const modelBytes = new Uint8Array(await (await fetchOk(model ?? buildInfo.model)).arrayBuffer());
     const metadata = readOnnxMetadata(modelBytes);
     const spec = fg.parseModelSpec(metadata);
     // The detector the model was trained with (its metadata): BlazeFace's
@@ -173,9 +164,19 @@ export class Classifier {
 
   static async open(assets, choice, onProgress) {
     const t0 = performance.now();
-    const wanted = choice === 'auto' ? await pickBackend() : choice;
-    const { ort, session, backend } = await createSession(assets.modelBytes, wanted);
-    const classifier = new Classifier(assets, ort, session, backend);
+    let wanted = choice;
+    let note = '';
+    if (choice !== 'wasm') {
+      const webgpu = await webgpuSupport();
+      if (!webgpu.available) {
+        wanted = 'wasm';
+        note = webgpu.reason;
+      } else {
+        wanted = 'webgpu';
+      }
+    }
+    const { ort, session, backend, note: failed } = await createSession(assets.modelBytes, wanted);
+    const classifier = new Classifier(assets, ort, session, backend, choice === 'wasm' ? '' : note || failed);
     const t1 = performance.now();
     onProgress('Warming up…');
     await classifier.warmUp();
@@ -275,10 +276,12 @@ export class Classifier {
 
   // The result of one classification. tensor (N x 1 x S x S) is the model's
   // input, kept for the inspector and for tests.
-  describe(boxes, probabilities, tensor, dims, timings, faces = null) {
+  describe(boxes, probabilities, tensor, dims, timings, faces = null, identities = null) {
     const predictions = probabilities.map((p) => this.fg.predict(p, this.spec.classNames));
     return {
       boxes,
+      // Video frames with BlazeFace: each face's track, kept while it stays in view.
+      identities,
       // BlazeFace only: per face its box, six keypoints and score.
       faces,
       probabilities,
@@ -320,6 +323,20 @@ export class Classifier {
     return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs }, faces);
   }
 
+  // A video frame's faces with each one's probabilities averaged over its
+  // earlier frames by the core's smoother (its identities), so labels do
+  // not flicker; `raw` keeps this frame's own.
+  async classifySmoothed(batch) {
+    const result = await this.classifyInputs(batchInputs(batch));
+    const classes = this.spec.classNames.length;
+    const flat = Float32Array.from(result.probabilities.flat());
+    const smoothed = this.smoother.smoothProbabilities(flat, classes);
+    const rows = result.probabilities.map((_, i) => Array.from(smoothed.subarray(i * classes, (i + 1) * classes)));
+    const described = this.describe(result.boxes, rows, result.tensor, result.dims, result.timings, result.faces,
+      batch.identities.slice());
+    return { ...described, rawProbabilities: result.probabilities };
+  }
+
   /**
    * classifyFaces for the next frame of a video: the faces come from the
    * core's tracker, with a full search every `tracking.fullSearchEvery`
@@ -333,7 +350,7 @@ export class Classifier {
         this.smoother ??= this.fg.FaceSmoother.create(null);
         const batch = this.smoother.faceInputs(this.finder, rgba, width, height, this.spec.cropSpec,
           this.spec.normalization);
-        return { ...(await this.classifyInputs(batchInputs(batch))), fullSearch: true };
+        return { ...(await this.classifySmoothed(batch)), fullSearch: true };
       }
       // By value: settings that crossed from another thread are a new object each call.
       const key = JSON.stringify(tracking);

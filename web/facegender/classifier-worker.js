@@ -17,6 +17,7 @@ function describe(c) {
   return {
     backend: c.backend,
     backendName: c.backendName,
+    backendNote: c.backendNote,
     threads: c.threads,
     classNames: c.classNames,
     spec: c.spec,
@@ -26,8 +27,8 @@ function describe(c) {
 }
 
 const ops = {
-  async load({ backend, threads }) {
-    classifier = await Classifier.load(progress, { backend, threads });
+  async load({ backend, threads, model }) {
+    classifier = await Classifier.load(progress, { backend, threads, model });
     return describe(classifier);
   },
   async switchBackend({ backend }) {

@@ -8,11 +8,11 @@
 
 export class ClassifierClient {
   /** Starts the worker and loads the core, cascade and model there. */
-  static async load(onProgress = () => {}, { backend = 'auto', threads } = {}) {
+  static async load(onProgress = () => {}, { backend = 'auto', threads, model = null } = {}) {
     const worker = new Worker(new URL('./classifier-worker.js', import.meta.url), { type: 'module' });
     const client = new ClassifierClient(worker, onProgress);
     try {
-      Object.assign(client, await client.call('load', { backend, threads }));
+      Object.assign(client, await client.call('load', { backend, threads, model }));
     } catch (error) {
       worker.terminate();
       throw error;
@@ -86,6 +86,12 @@ export class ClassifierClient {
 
   featureMaps(input) {
     return this.call('featureMaps', { input });
+  }
+
+  /** Stops the worker; every call after fails. */
+  terminate() {
+    this.worker.terminate();
+    this.fail(new Error('the classifier was closed'));
   }
 
   /** Another backend for the same core and model; this object then describes it. */

@@ -3,13 +3,15 @@
 // app.js imports this file only when the user ticks "Inspector", so the page
 // pays nothing for it otherwise.
 //
-// After each classification app.js calls update(result, classifier, source).
-// The panel then gets, for the selected face (largest first, face 0 unless
-// the user picks another by clicking its box or with the arrows in the
-// panel): the model input (the 80x80 tensor turned back into gray bytes),
-// the conv feature maps (classifier.featureMaps: the model's "-features"
-// twin, run on that one face only), a probability plot and the stages'
-// times. Everything stays in the page.
+// After each classification main.js calls update(result, fg, source) with
+// the library's result (facegender.js). The panel then gets, for the
+// selected face (face 1 unless the user picks another in the picture, the
+// list, with the arrow keys or the panel's arrows): the model input (the
+// 80x80 tensor turned back into gray bytes), the conv feature maps
+// (fg.featureMaps: the model's "-features" twin, run on that one face
+// only), a probability plot and the stages' times. The probability plot
+// starts again for each photo, and for each tracked face of a video.
+// Everything stays in the page.
 
 const CANVAS_SIZE = Object.freeze({ width: 440, height: 880 });
 // While the webcam runs, feature maps are computed at most this often.
@@ -30,12 +32,12 @@ export function inputBytes(tensor, side, index, { mean, std }) {
 export class Inspector {
   /**
    * panel: the element shown while open; canvas: where ImGui draws;
-   * view: the page's picture canvas (a click on a face box selects it).
+   * onSelect(index): the panel's arrows picked a face (the page marks it).
    */
-  constructor({ panel, canvas, view }) {
+  constructor({ panel, canvas, onSelect }) {
     this.panel = panel;
     this.canvas = canvas;
-    this.view = view;
+    this.onSelect = onSelect;
     this.module = null;
     this.loading = null;
     this.open = false;
@@ -43,6 +45,7 @@ export class Inspector {
     this.last = null;  // {result, classifier, source}: replayed when opened or a face is picked
     this.plotted = null;  // the last result whose timings went into the plots
     this.plottedFace = -1;  // the face of the probability plot's last sample
+    this.plottedTrack = null;  // {source, id}: what the probability plot follows
     this.updates = [];  // times of recent updates, for the frame rate
     this.featuresModel = null;  // the features model's path, once the classifier has used it
     this.featuresBusy = false;
@@ -50,19 +53,20 @@ export class Inspector {
     this.featuresAt = 0;
     this.featuresAgree = null;  // the twin's probabilities equal the classifier's
     this.error = null;
-    view.addEventListener('click', (event) => this.onViewClick(event));
   }
 
   async load() {
     this.loading ??= (async () => {
-      const { default: createInspector } = await import('./inspector/facegender_inspector.mjs');
-      this.canvas.width = CANVAS_SIZE.width;
-      this.canvas.height = CANVAS_SIZE.height;
+      const { default: createInspector } = await import('../inspector/facegender_inspector.mjs');
+      // Drawn at the screen's pixel ratio (whole, 1 to 3), shown at CANVAS_SIZE CSS pixels.
+      const scale = Math.min(3, Math.max(1, Math.round(window.devicePixelRatio || 1)));
+      this.canvas.width = CANVAS_SIZE.width * scale;
+      this.canvas.height = CANVAS_SIZE.height * scale;
       const module = await createInspector({ canvas: this.canvas });
-      if (!module.start(CANVAS_SIZE.width, CANVAS_SIZE.height)) {
+      if (!module.start(this.canvas.width, this.canvas.height, scale)) {
         throw new Error('this browser gives the page no WebGL2, which the inspector needs');
       }
-      module.onSelectFace = (index) => this.select(index);
+      module.onSelectFace = (index) => this.onSelect(index);
       this.module = module;
     })();
     return this.loading;
@@ -89,7 +93,7 @@ export class Inspector {
     if (this.last) this.show(this.last);
   }
 
-  /** After each classification (photo, whole image or webcam frame). */
+  /** After each classification (photo, whole image, webcam or video frame). */
   update(result, classifier, source) {
     this.last = { result, classifier, source };
     if (this.open && this.module) this.show(this.last);
@@ -100,35 +104,25 @@ export class Inspector {
     if (this.open && this.module && this.last) this.show(this.last);
   }
 
-  // A click on the picture selects the smallest face box under the pointer.
-  onViewClick(event) {
-    if (!this.open || !this.last) return;
-    const rect = this.view.getBoundingClientRect();
-    let x = ((event.clientX - rect.left) / rect.width) * this.view.width;
-    const y = ((event.clientY - rect.top) / rect.height) * this.view.height;
-    if (this.last.source === 'camera') x = this.view.width - x;  // the preview is mirrored
-    let best = -1;
-    this.last.result.boxes.forEach((b, i) => {
-      const inside = x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-      if (inside && (best < 0 || b.width * b.height < this.last.result.boxes[best].width * this.last.result.boxes[best].height)) best = i;
-    });
-    if (best >= 0) this.select(best);
-  }
-
   // Sends one result to the C++ side; the plots advance only the first time
   // a result is shown (not when another face of it is picked).
   show({ result, classifier, source }) {
     const m = this.module;
     const fresh = result !== this.plotted;
     this.plotted = result;
-    const count = result.boxes.length;
+    const count = result.faces.length;
     this.selected = count === 0 ? 0 : Math.min(this.selected, count - 1);
     m.selectFace(this.selected, count);
     const names = classifier.classNames;
-    // The probability plot follows the selected face: a sample per
-    // classification, and one when another face is picked.
+    // The probability plot follows one face: a sample per classification;
+    // a new photo, another tracked face or another picked face starts it again.
     if (count > 0 && (fresh || this.selected !== this.plottedFace)) {
-      m.pushProbability(result.probabilities[this.selected][0], `P(${names[0]}), face ${this.selected + 1}`);
+      const face = result.faces[this.selected];
+      const live = source === 'camera' || source === 'video';
+      const track = live ? `${source}:${face.id}` : null;
+      if (!live || track !== this.plottedTrack || this.selected !== this.plottedFace) m.clearProbability();
+      this.plottedTrack = track;
+      m.pushProbability(face.probabilities[names[0]], `P(${names[0]}), face ${this.selected + 1}`);
       this.plottedFace = this.selected;
     }
     if (fresh) {
@@ -142,13 +136,13 @@ export class Inspector {
       m.pushFrame(t.detectMs ?? Number.NaN, t.prepareMs ?? Number.NaN, count > 0 ? t.inferMs : Number.NaN, fps);
     }
     if (count === 0) return;
-    m.setCaption(result.labels[this.selected]);
-    if (!result.tensor) {
+    m.setCaption(result.faces[this.selected].text);
+    if (!result.input?.tensor) {
       m.setFeaturesNote('The classifier gave no model input for this result.');
       return;
     }
     const side = classifier.spec.crop.input;
-    m.setFaceInput(inputBytes(result.tensor, side, this.selected, classifier.spec.normalization), side, side);
+    m.setFaceInput(inputBytes(result.input.tensor, side, this.selected, classifier.spec.normalization), side, side);
     this.runFeatures(result, classifier, source);
   }
 
@@ -169,14 +163,14 @@ export class Inspector {
       const side = classifier.spec.crop.input;
       const plane = side * side;
       const { path, note, maps, probabilities } =
-        await classifier.featureMaps(result.tensor.slice(index * plane, (index + 1) * plane));
+        await classifier.featureMaps(result.input.tensor.slice(index * plane, (index + 1) * plane));
       this.featuresModel = path;
       if (maps.length === 0) {
         m.setFeaturesNote(note);
         return;
       }
       if (probabilities) {
-        const theirs = result.probabilities[index];
+        const theirs = classifier.classNames.map((name) => result.faces[index].probabilities[name]);
         this.featuresAgree = theirs.every((p, k) => Math.abs(p - probabilities[k]) <= 1e-4);
       }
       if (index === this.selected) {

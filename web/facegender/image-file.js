@@ -10,15 +10,14 @@
 // * Images longer than maxSide are scaled down (after orientation), so the
 //   canvas stays within what every browser supports.
 
+import { FaceGenderError } from './errors.js';
+
 export const MAX_PIXELS = 100_000_000;
 export const MAX_SIDE = 4096;
 
-/** An error whose message is written for the person using the page. */
-export class UserFacingError extends Error {
-  constructor(message) {
-    super(message);
-    this.name = 'UserFacingError';
-  }
+/** A file that is not a usable image: a FaceGenderError of code 'image'. */
+function imageError(message) {
+  return new FaceGenderError('image', message);
 }
 
 const FORMAT_NAMES = {
@@ -102,23 +101,23 @@ function megapixels(width, height) {
 }
 
 function tooLarge(name, width, height, maxPixels) {
-  return new UserFacingError(
+  return imageError(
     `“${name}” is ${width}×${height} pixels (${megapixels(width, height)} megapixels); this page accepts ` +
     `images up to ${Math.round(maxPixels / 1e6)} megapixels. Please choose a smaller copy.`);
 }
 
 /**
  * Decodes an image file. Resolves to {bitmap, width, height, originalWidth,
- * originalHeight, format, scaled}; rejects with a UserFacingError when the
+ * originalHeight, format, scaled}; rejects with a FaceGenderError (code "image") when the
  * file is empty, not an image, damaged or too large.
  */
 export async function decodeImageFile(file, { maxPixels = MAX_PIXELS, maxSide = MAX_SIDE } = {}) {
   const name = file.name || 'The pasted image';
-  if (file.size === 0) throw new UserFacingError(`“${name}” is empty (0 bytes): there is no image in it.`);
+  if (file.size === 0) throw imageError(`“${name}” is empty (0 bytes): there is no image in it.`);
   const head = new Uint8Array(await file.slice(0, 1 << 20).arrayBuffer());
   const format = sniffFormat(head);
   if (format === null) {
-    throw new UserFacingError(`“${name}” is not an image this page can read. Please choose a ${SUPPORTED} file.`);
+    throw imageError(`“${name}” is not an image this page can read. Please choose a ${SUPPORTED} file.`);
   }
   const size = headerSize(head, format);
   if (size && size.width * size.height > maxPixels) throw tooLarge(name, size.width, size.height, maxPixels);
@@ -127,7 +126,7 @@ export async function decodeImageFile(file, { maxPixels = MAX_PIXELS, maxSide = 
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image', colorSpaceConversion: 'none' });
   } catch {
-    throw new UserFacingError(
+    throw imageError(
       `“${name}” looks like a ${FORMAT_NAMES[format]} image but could not be decoded: it may be damaged or ` +
       'incomplete (cut off while copying or downloading).');
   }
@@ -135,7 +134,7 @@ export async function decodeImageFile(file, { maxPixels = MAX_PIXELS, maxSide = 
   const originalHeight = bitmap.height;
   if (originalWidth === 0 || originalHeight === 0) {
     bitmap.close();
-    throw new UserFacingError(`“${name}” has no pixels.`);
+    throw imageError(`“${name}” has no pixels.`);
   }
   if (originalWidth * originalHeight > maxPixels) {
     bitmap.close();
@@ -152,7 +151,7 @@ export async function decodeImageFile(file, { maxPixels = MAX_PIXELS, maxSide = 
     const scaledBitmap = await createImageBitmap(bitmap, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
     return { bitmap: scaledBitmap, width, height, originalWidth, originalHeight, format, scaled: true };
   } catch {
-    throw new UserFacingError(`“${name}” (${originalWidth}×${originalHeight}) is too large for this browser to scale down.`);
+    throw imageError(`“${name}” (${originalWidth}×${originalHeight}) is too large for this browser to scale down.`);
   } finally {
     bitmap.close();
   }
