@@ -74,10 +74,10 @@ function expectedInput(page, photoBase64, last, index) {
   const face = last.faces?.[index] ?? null;
   return page.evaluate(async ({ photoBase64, box, face }) => {
     const { default: createFaceGender } = await import('/facegender/core/facegender_wasm.mjs');
-    const { readOnnxMetadata } = await import('/onnx-metadata.js');
+    const { readOnnxMetadata } = await import('/facegender/onnx-metadata.js');
     const fg = await createFaceGender();
-    const info = await (await fetch('/build-info.json')).json();
-    const spec = fg.parseModelSpec(readOnnxMetadata(new Uint8Array(await (await fetch(`/${info.model}`)).arrayBuffer())));
+    const info = await (await fetch('/facegender/build-info.json')).json();
+    const spec = fg.parseModelSpec(readOnnxMetadata(new Uint8Array(await (await fetch(`/facegender/${info.model}`)).arrayBuffer())));
     const bytes = Uint8Array.from(atob(photoBase64), (c) => c.charCodeAt(0));
     const bitmap = await createImageBitmap(new Blob([bytes]), { imageOrientation: 'from-image', colorSpaceConversion: 'none' });
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -209,7 +209,7 @@ async function session(options, origin, photoBase64, hasFeatures) {
     // Click the second face's box in the picture: the inspector follows.
     const box = last.boxes[1];
     const view = await page.locator('#view').boundingBox();
-    const viewSize = await page.evaluate(() => [document.getElementById('view').width, document.getElementById('view').height]);
+    const viewSize = [last.width, last.height];  // the canvas shows the whole picture
     await page.mouse.click(view.x + ((box.x + box.width / 2) / viewSize[0]) * view.width,
       view.y + ((box.y + box.height / 2) / viewSize[1]) * view.height);
     const face1 = await expectedInput(page, photoBase64, last, 1);
@@ -319,7 +319,7 @@ async function main() {
   } catch (error) {
     die(`web/build.mjs failed: ${error.stderr || error.message}`);
   }
-  const info = JSON.parse(await readFile(path.join(site, 'build-info.json'), 'utf8'));
+  const info = JSON.parse(await readFile(path.join(site, 'facegender', 'build-info.json'), 'utf8'));
   check(Boolean(info.featuresModel) === hasFeatures, `build-info.json featuresModel: ${info.featuresModel}`);
 
   const photoBase64 = (await readFile(path.join(options.photos, PHOTO))).toString('base64');

@@ -48,6 +48,8 @@ export function recordResult(result, source, name) {
   debug.last = {
     source,
     name,
+    width: result.width,
+    height: result.height,
     boxes: result.faces.map((f) => ({ ...f.box })),
     // The detector's faces (box, score, keypoints), from which aligned crops are cut; null without.
     faces: result.faces.some((f) => f.detection)

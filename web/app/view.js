@@ -92,9 +92,17 @@ export class PictureView {
     this.picture = null;
     this.keypoints = true;
     this.selected = -1;
-    /** @type {{x: number, y: number, width: number, height: number}[]} face boxes as shown, CSS px */
-    this.shownBoxes = [];
-    window.addEventListener('resize', () => this.redraw());
+    // The column changes width with the window, and when the inspector
+    // opens beside it: draw again at the new size (once per frame at most).
+    this.pendingRedraw = false;
+    new ResizeObserver(() => {
+      if (this.pendingRedraw) return;
+      this.pendingRedraw = true;
+      requestAnimationFrame(() => {
+        this.pendingRedraw = false;
+        this.redraw();
+      });
+    }).observe(stage);
   }
 
   /** Shows `picture` (its source must stay drawable until the next show). @param {Picture} picture */
@@ -106,7 +114,6 @@ export class PictureView {
 
   clear() {
     this.picture = null;
-    this.shownBoxes = [];
   }
 
   redraw() {
@@ -125,11 +132,6 @@ export class PictureView {
     this.canvas.style.height = `${shown.height}px`;
     const scale = pixelWidth / picture.width;
     drawAnnotated(this.context, picture, { scale, fontSize: Math.round(15 * ratio), keypoints: this.keypoints, selected: this.selected });
-    const cssScale = shown.width / picture.width;
-    this.shownBoxes = picture.faces.map((f) => ({
-      x: (picture.mirrored ? picture.width - f.box.x - f.box.width : f.box.x) * cssScale,
-      y: f.box.y * cssScale, width: f.box.width * cssScale, height: f.box.height * cssScale,
-    }));
   }
 
   /**
@@ -137,13 +139,17 @@ export class PictureView {
    * @param {number} clientX @param {number} clientY
    */
   faceAt(clientX, clientY) {
+    const picture = this.picture;
+    if (!picture) return -1;
     const rect = this.canvas.getBoundingClientRect();
-    const x = clientX - rect.left;
-    const y = clientY - rect.top;
+    let x = ((clientX - rect.left) / rect.width) * picture.width;
+    const y = ((clientY - rect.top) / rect.height) * picture.height;
+    if (picture.mirrored) x = picture.width - x;
     let best = -1;
-    this.shownBoxes.forEach((b, i) => {
+    picture.faces.forEach(({ box: b }, i) => {
+      const area = b.width * b.height;
       const inside = x >= b.x && x < b.x + b.width && y >= b.y && y < b.y + b.height;
-      if (inside && (best < 0 || b.width * b.height < this.shownBoxes[best].width * this.shownBoxes[best].height)) best = i;
+      if (inside && (best < 0 || area < picture.faces[best].box.width * picture.faces[best].box.height)) best = i;
     });
     return best;
   }
