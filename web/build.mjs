@@ -172,14 +172,17 @@ ${marked.parse(markdown, { gfm: true })}
 
 // sw.js with this build's name (a hash of every file) and the files a
 // WebAssembly visitor loads, which it caches at install.
-async function writeServiceWorker(out) {
+async function writeServiceWorker(out, detector) {
   const entries = (await readdir(out, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => path.relative(out, path.join(e.parentPath ?? e.path, e.name)).split(path.sep).join('/'))
     .sort();
   const hash = createHash('sha256');
   for (const file of entries) hash.update(file).update(await readFile(path.join(out, file)));
-  const precache = ['./', ...entries.filter((f) => f !== 'index.html' && !NOT_PRECACHED.some((re) => re.test(f)))];
+  // A BlazeFace model's visitors never load the Haar cascade, a Haar model's never the BlazeFace networks.
+  const unused = detector === 'blazeface' ? /^facegender\/cascades\// : /^facegender\/detectors\//;
+  const precache = ['./', ...entries.filter((f) => f !== 'index.html' && !unused.test(f) &&
+    !NOT_PRECACHED.some((re) => re.test(f)))];
   const template = await readFile(path.join(WEB_DIR, 'sw.js'), 'utf8');
   const worker = template
     .replace(/^const BUILD = .*;$/m, `const BUILD = '${hash.digest('hex').slice(0, 16)}';`)
@@ -256,7 +259,8 @@ async function main() {
     detectors: { shortRange: `detectors/${DETECTOR_FILES[0]}`, fullRange: `detectors/${DETECTOR_FILES[1]}` },
     onnxruntimeWeb: ortVersion,
   }, null, 2)}\n`);
-  await writeServiceWorker(options.out);
+  const { detector = 'haar' } = readOnnxMetadata(new Uint8Array(await readFile(options.model)));
+  await writeServiceWorker(options.out, detector);
 
   const files = (await readdir(options.out, { recursive: true })).length;
   console.log(`facegender web build: wrote ${options.out} (${files} entries, ${(bytes / 2 ** 20).toFixed(1)} MiB, ` +

@@ -101,8 +101,9 @@ async function makeCamera({ photos, background, faces, framesWanted, search }) {
   const site = new URL('./', window.location.href);
   const { default: createFaceGender } = await import(new URL('facegender/core/facegender_wasm.mjs', site).href);
   const fg = await createFaceGender();
-  const info = await (await fetch(new URL('build-info.json', site))).json();
-  const cascade = fg.Cascade.fromJson(await (await fetch(new URL(info.cascade, site))).text(), 'faces');
+  const library = new URL('facegender/', site);
+  const info = await (await fetch(new URL('build-info.json', library))).json();
+  const cascade = fg.Cascade.fromJson(await (await fetch(new URL(info.cascade, library))).text(), 'faces');
   const decode = (b64) => createImageBitmap(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))]));
   const width = 640;
   const height = 480;

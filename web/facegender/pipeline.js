@@ -122,36 +122,38 @@ export class Classifier {
   }
 
   /**
-   * Loads the core, the face cascade and the model (`model`: a URL, else
-   * the build's); opens a session on `backend` ('auto', 'webgpu' or
-   * 'wasm'); runs one warm-up inference.
+   * Loads the core, the model (`model`: a URL, else the build's) and the
+   * face detector it names;
+   * opens a session on `backend` ('auto', 'webgpu' or 'wasm'); runs one
+   * warm-up inference.
    */
   static async load(onProgress = () => {}, { backend = 'auto', threads = defaultOrtThreads(), model = null } = {}) {
     if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}" (${BACKEND_CHOICES.join(', ')})`);
     ortThreads = threads;
     const t0 = performance.now();
     const buildInfo = await (await fetchOk('build-info.json')).json();
-    onProgress('Loading the face finder (WebAssembly)…');
-    const [fg, cascadeText] = await Promise.all([
+    onProgress('Loading the face finder and the model…');
+    // The core and the model at once; then the detector the model was trained
+    // with (its metadata): BlazeFace's networks, or the Haar cascade.
+    const [fg, modelBytes] = await Promise.all([
       createFaceGender(),
-      fetchOk(buildInfo.cascade).then((r) => r.text()),
+      fetchOk(model ?? buildInfo.model).then(async (r) => new Uint8Array(await r.arrayBuffer())),
     ]);
-    const cascade = fg.Cascade.fromJson(cascadeText, buildInfo.cascade.split('/').pop());
     const t1 = performance.now();
-
-    onProgress('Loading the model…');
-    const modelBytes = new Uint8Array(await (await fetchOk(model ?? buildInfo.model)).arrayBuffer());
     const metadata = readOnnxMetadata(modelBytes);
     const spec = fg.parseModelSpec(metadata);
-    // The detector the model was trained with (its metadata): BlazeFace's
-    // networks are fetched only for a model that needs them.
     let finder = null;
+    let cascade = null;
     if (spec.detector === 'blazeface') {
       onProgress('Loading the face detector…');
       const [shortRange, fullRange] = await Promise.all([buildInfo.detectors.shortRange, buildInfo.detectors.fullRange]
         .map(async (file) => new Uint8Array(await (await fetchOk(file)).arrayBuffer())));
       finder = fg.FaceFinder.fromBytes(shortRange, fullRange);
+    } else {
+      const cascadeText = await (await fetchOk(buildInfo.cascade)).text();
+      cascade = fg.Cascade.fromJson(cascadeText, buildInfo.cascade.split('/').pop());
     }
+    // coreMs: core and model fetched together; modelMs: metadata and detector.
     const loadTimings = { coreMs: t1 - t0, modelMs: performance.now() - t1 };
     const assets = { fg, cascade, finder, spec, metadata, buildInfo, modelBytes, loadTimings };
     return Classifier.open(assets, backend, onProgress);
