@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "classify/label_layout.hpp"
 #include "classify/onnx_model.hpp"
 #include "facegender/detect.hpp"
 #include "facegender/face_finder.hpp"
@@ -117,7 +118,8 @@ PhotoResult classify_photo(OnnxModel& model, const Detectors& detectors, const F
 std::string percent_label(std::string_view class_name, float probability);
 
 // One JSON Lines object, keys in this order: {"file", "width", "height",
-// "faces": [{"box": [x,y,w,h], "label", "class", "confidence",
+// "faces": [{"number" (1-based: the number --annotate draws on the face),
+// "box": [x,y,w,h], "label", "class", "confidence",
 // "probabilities": {class: p}, "input_sha256" (with_input_hashes)}]}, or
 // {"file", "error"}.
 nlohmann::ordered_json to_json(const PhotoResult& result,
@@ -126,7 +128,13 @@ nlohmann::ordered_json to_json(const PhotoResult& result,
 // The human-readable lines for one photo (without a trailing newline).
 std::string to_text(const PhotoResult& result);
 
-// The photo with a box and label drawn for every face.
+// The labels annotate draws on `bgr`: "N female 99.73%", N the face's
+// 1-based place in `faces` (to_json's "number"), each inside the picture and
+// off the others where room allows (place_labels, at the drawing's font size).
+std::vector<PlacedLabel> annotation_labels(const cv::Mat& bgr,
+                                           const std::vector<FaceResult>& faces);
+
+// The photo with every face's box, then every face's label (annotation_labels).
 cv::Mat annotate(const cv::Mat& bgr, const std::vector<FaceResult>& faces);
 
 }  // namespace facegender::classify

@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "classify/classify.hpp"
+#include "classify/label_layout.hpp"
 #include "classify/onnx_model.hpp"
 #include "commands.hpp"
 #include "common/files.hpp"
@@ -313,7 +314,8 @@ ordered_json to_json(const PhotoResult& result, const std::vector<std::string>& 
     for (std::size_t c = 0; c < class_names.size() && c < face.probabilities.size(); ++c) {
       probabilities[class_names[c]] = json_number(face.probabilities[c]);
     }
-    faces.push_back({{"box", {face.box.x, face.box.y, face.box.width, face.box.height}},
+    faces.push_back({{"number", faces.size() + 1},
+                     {"box", {face.box.x, face.box.y, face.box.width, face.box.height}},
                      {"label", face.prediction.label},
                      {"class", face.prediction.class_name},
                      {"confidence", json_number(face.prediction.confidence)},
@@ -337,32 +339,78 @@ std::string to_text(const PhotoResult& result) {
   return text;
 }
 
-cv::Mat annotate(const cv::Mat& bgr, const std::vector<FaceResult>& faces) {
+namespace {
+
+// Lines and text grow with the picture, so a label stays readable on a big photo.
+struct AnnotationStyle {
+  int thickness = 1;
+  double font_scale = 0.4;
+  int pad = 2;  // between a label's text and its background's edges
+};
+
+AnnotationStyle annotation_style(const cv::Mat& bgr) {
+  const int longer = std::max(bgr.cols, bgr.rows);
+  const int thickness = std::max(1, longer / 400);
+  // One pixel over the line width, so anti-aliased glyph edges stay on the
+  // background and a label inside the picture is never cut off.
+  return {thickness, std::max(0.4, longer / 1200.0), thickness + 1};
+}
+
+struct TextMetrics {
+  cv::Size size;
+  int baseline = 0;
+};
+
+TextMetrics text_metrics(std::string_view text, const AnnotationStyle& style) {
+  TextMetrics metrics;
+  metrics.size = cv::getTextSize(std::string(text), cv::FONT_HERSHEY_SIMPLEX, style.font_scale,
+                                 style.thickness, &metrics.baseline);
+  return metrics;
+}
+
+cv::Scalar color_of(const FaceResult& face) {
   static const cv::Scalar palette[] = {
       {60, 170, 255}, {255, 140, 40}, {80, 200, 80}, {200, 80, 200}};
+  return palette[static_cast<std::size_t>(std::max(0, face.prediction.class_index)) %
+                 std::size(palette)];
+}
+
+}  // namespace
+
+std::vector<PlacedLabel> annotation_labels(const cv::Mat& bgr,
+                                           const std::vector<FaceResult>& faces) {
+  const AnnotationStyle style = annotation_style(bgr);
+  // Hershey text is as tall whatever it says, so one height serves every label.
+  const TextMetrics digits = text_metrics("0", style);
+  LabelCanvas canvas;
+  canvas.width = bgr.cols;
+  canvas.height = bgr.rows;
+  canvas.label_height = digits.size.height + digits.baseline + 2 * style.pad;
+  canvas.measure = [&style](std::string_view text) {
+    return text_metrics(text, style).size.width + 2 * style.pad;
+  };
+  std::vector<FaceLabel> labelled;
+  for (const FaceResult& face : faces) labelled.push_back({face.box, face.prediction.label});
+  return place_labels(labelled, canvas);
+}
+
+cv::Mat annotate(const cv::Mat& bgr, const std::vector<FaceResult>& faces) {
+  const AnnotationStyle style = annotation_style(bgr);
   cv::Mat out = bgr.clone();
-  const int longer = std::max(out.cols, out.rows);
-  const int thickness = std::max(1, longer / 400);
-  const double font_scale = std::max(0.4, longer / 1200.0);
+  // Every box before any label, so no box line crosses a label.
   for (const FaceResult& face : faces) {
-    const cv::Scalar color =
-        palette[static_cast<std::size_t>(std::max(0, face.prediction.class_index)) %
-                std::size(palette)];
     const cv::Rect box(face.box.x, face.box.y, face.box.width, face.box.height);
-    cv::rectangle(out, box, color, thickness);
-    int baseline = 0;
-    const cv::Size text = cv::getTextSize(face.prediction.label, cv::FONT_HERSHEY_SIMPLEX,
-                                          font_scale, thickness, &baseline);
-    // Above the box when there is room, else just inside its top edge.
-    const int top = box.y - text.height - baseline - 2 * thickness >= 0
-                        ? box.y - text.height - baseline - 2 * thickness
-                        : box.y;
-    const cv::Rect background(box.x, top, text.width + 2 * thickness,
-                              text.height + baseline + 2 * thickness);
-    cv::rectangle(out, background & cv::Rect(0, 0, out.cols, out.rows), color, cv::FILLED);
-    cv::putText(out, face.prediction.label, {box.x + thickness, top + text.height + thickness},
-                cv::FONT_HERSHEY_SIMPLEX, font_scale, cv::Scalar(255, 255, 255), thickness,
-                cv::LINE_AA);
+    cv::rectangle(out, box, color_of(face), style.thickness);
+  }
+  const std::vector<PlacedLabel> labels = annotation_labels(bgr, faces);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const Box& rect = labels[i].rect;
+    cv::rectangle(out, cv::Rect(rect.x, rect.y, rect.width, rect.height), color_of(faces[i]),
+                  cv::FILLED);
+    const TextMetrics text = text_metrics(labels[i].text, style);
+    cv::putText(out, labels[i].text, {rect.x + style.pad, rect.y + style.pad + text.size.height},
+                cv::FONT_HERSHEY_SIMPLEX, style.font_scale, cv::Scalar(255, 255, 255),
+                style.thickness, cv::LINE_AA);
   }
   return out;
 }

@@ -209,6 +209,41 @@ TEST(Classify, AnnotateDrawsEachFace) {
                    .ok);
 }
 
+// The drawing's "2 male 88.00%" is the JSON's face with "number": 2, the
+// second of its faces; the text lines say "face 2" for the same face.
+TEST(Classify, JsonNumbersTheFacesInTheirOrder) {
+  const std::string dir = scratch_dir("annotate-numbers");
+  const testing::CliResult result = run_cli({"classify", "--json", "--model", model(), "--annotate",
+                                             dir + "/drawn.png", dlib_photo(kPhoto)});
+  ASSERT_TRUE(result.ok) << result.error << result.err;
+  const json faces = testing::json_lines(result.out).at(0).at("faces");
+  ASSERT_GE(faces.size(), 3u);
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    EXPECT_EQ(faces[i].at("number"), i + 1);
+    // First in its object (json sorts keys, so this reads the text).
+    EXPECT_TRUE(contains(result.out, "{\"number\":" + std::to_string(i + 1) + ",\"box\":"))
+        << result.out;
+  }
+
+  // The drawing's labels are those numbers and labels, whole, inside the photo.
+  const cv::Mat photo = cv::imread(dlib_photo(kPhoto), cv::IMREAD_COLOR);
+  std::vector<classify::FaceResult> results(faces.size());
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    const std::vector<int> box = faces[i].at("box").get<std::vector<int>>();
+    results[i].box = Box{box[0], box[1], box[2], box[3]};
+    results[i].prediction.label = faces[i].at("label").get<std::string>();
+  }
+  const std::vector<classify::PlacedLabel> labels = classify::annotation_labels(photo, results);
+  ASSERT_EQ(labels.size(), faces.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const Box& rect = labels[i].rect;
+    EXPECT_EQ(labels[i].text, std::to_string(i + 1) + " " + results[i].prediction.label);
+    EXPECT_TRUE(rect.x >= 0 && rect.y >= 0 && rect.x + rect.width <= photo.cols &&
+                rect.y + rect.height <= photo.rows)
+        << labels[i].text;
+  }
+}
+
 TEST(Classify, PixelCapIsCheckedBeforeDecoding) {
   const testing::CliResult result = run_cli(
       {"classify", "--json", "--max-pixels", "100000", "--model", model(), dlib_photo(kPhoto)});
