@@ -19,6 +19,7 @@
 //  * ?backend=webgpu without an adapter says why WebGPU is not used and the
 //    menu shows WebAssembly;
 //  * the minimal example (web/examples/minimal/) classifies a photo;
+//  * the model card the page links to is an HTML page (made from the Markdown);
 //  * offline: after one visit a second downloads nothing (every response
 //    from the service worker), and with the server stopped the page loads
 //    and classifies a photo.
@@ -214,6 +215,13 @@ async function main() {
       const note = await page.textContent('#backend-note');
       check(await page.isVisible('#backend-note') && /WebGPU/.test(note) && (await page.inputValue('#backend-choice')) === 'wasm',
         `no WebGPU adapter: the page says why and shows WebAssembly ("${note}")`);
+      const card = await page.getAttribute('#model-card-link', 'href');
+      const cardPage = await context.newPage();
+      const cardResponse = await cardPage.goto(new URL(card, server.origin).href);
+      check(cardResponse?.ok() && /text\/html/.test(cardResponse.headers()['content-type'] ?? '') &&
+        (await cardPage.locator('main table').count()) > 0 && (await cardPage.locator('main h1').count()) === 1,
+      `the model card opens as an HTML page with its tables (${card})`);
+      await cardPage.close();
       await phone(page, options, shots);
       await keyboardAndDownloads(page, options, shots);
       await page.emulateMedia({ colorScheme: 'light' });

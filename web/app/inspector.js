@@ -1,3 +1,4 @@
+// @ts-check
 // The inspector panel: what the model sees for one face, drawn by Dear ImGui
 // (C++, WebGL2) from inspector/facegender_inspector.mjs (wasm-client/inspector).
 // app.js imports this file only when the user ticks "Inspector", so the page

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's classifier, running in a Worker (classifier-worker.js) so the
 // main thread only captures frames and draws: a full face search (~50 ms in
 // WebAssembly on a slow machine) or an inference never freezes the page.
@@ -7,7 +8,11 @@
 //   const result = await classifier.classifyFaces(rgba, width, height, PHOTO_SEARCH);
 
 export class ClassifierClient {
-  /** Starts the worker and loads the core, cascade and model there. */
+  /**
+   * Starts the worker and loads the core, detector and model there.
+   * @param {(text: string) => void} [onProgress]
+   * @param {{backend?: string, threads?: number, model?: string | null}} [options]
+   */
   static async load(onProgress = () => {}, { backend = 'auto', threads, model = null } = {}) {
     const worker = new Worker(new URL('./classifier-worker.js', import.meta.url), { type: 'module' });
     const client = new ClassifierClient(worker, onProgress);

@@ -1,3 +1,4 @@
+// @ts-check
 // The classifier's own thread (a module Worker started by
 // classifier-client.js): the WebAssembly core and ONNX Runtime run here, so a
 // full face search or an inference never blocks the page's main thread.
@@ -52,7 +53,7 @@ self.onmessage = async ({ data: { id, op, args } }) => {
     const value = await ops[op](args);
     // The model input is made per call: hand its buffer over instead of copying.
     const transfer = value?.tensor instanceof Float32Array ? [value.tensor.buffer] : [];
-    self.postMessage({ id, value }, transfer);
+    /** @type {any} */ (self).postMessage({ id, value }, transfer);
   } catch (error) {
     self.postMessage({ id, error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) } });
   }

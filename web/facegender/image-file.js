@@ -1,3 +1,4 @@
+// @ts-check
 // Turns a user's file (upload, drop or paste) into an ImageBitmap the page
 // can work on, or a message for the user that says what is wrong with it.
 //

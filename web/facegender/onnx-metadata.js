@@ -1,3 +1,4 @@
+// @ts-check
 // Reads an ONNX model's metadata_props ({key: value} strings) from its bytes.
 // ONNX Runtime Web does not expose them, and the core's parseModelSpec needs
 // them (class_names, crop, normalization). An ONNX file is a protobuf

@@ -1,3 +1,4 @@
+// @ts-check
 // The page's classifier: the facegender core (WebAssembly) finds and prepares
 // the faces, ONNX Runtime Web runs the model on all of them at once.
 //
@@ -91,8 +92,17 @@ function batchInputs(r) {
 }
 
 export class Classifier {
+  /**
+   * @param {any} assets @param {any} ort @param {any} session @param {string} backend @param {string} [backendNote]
+   */
   constructor(assets, ort, session, backend, backendNote = '') {
     const { fg, cascade, finder, spec, buildInfo, modelBytes } = assets;
+    /** @type {Promise<any> | null} the features twin, loaded when first asked for */
+    this.features = null;
+    /** @type {any} the core's FaceTracker (Haar video frames), made when first needed */
+    this.tracker = null;
+    /** @type {any} the core's FaceSmoother (BlazeFace video frames), made when first needed */
+    this.smoother = null;
     /** BlazeFace (a FaceFinder) when the model was trained on its faces, else null (Haar). */
     this.finder = finder;
     this.assets = assets;
@@ -116,6 +126,7 @@ export class Classifier {
     const output = fg.chooseModelOutput(session.outputNames, assets.metadata);
     this.outputName = output.name;
     this.outputKind = output.kind;
+    /** @type {Promise<unknown>} the last queued call (exclusive) */
     this.queue = Promise.resolve();
     // ms spent in each loading step, for the benchmark and the curious.
     this.loadTimings = { ...assets.loadTimings };
@@ -126,6 +137,10 @@ export class Classifier {
    * face detector it names;
    * opens a session on `backend` ('auto', 'webgpu' or 'wasm'); runs one
    * warm-up inference.
+   */
+  /**
+   * @param {(text: string) => void} [onProgress]
+   * @param {{backend?: string, threads?: number, model?: string | null}} [options]
    */
   static async load(onProgress = () => {}, { backend = 'auto', threads = defaultOrtThreads(), model = null } = {}) {
     if (!BACKEND_CHOICES.includes(backend)) throw new Error(`unknown backend "${backend}" (${BACKEND_CHOICES.join(', ')})`);
@@ -243,7 +258,12 @@ export class Classifier {
     return this.spec.classNames;
   }
 
-  // One inference at a time: the calls queue up in order.
+  /**
+   * One inference at a time: the calls queue up in order.
+   * @template T
+   * @param {() => Promise<T>} task
+   * @returns {Promise<T>}
+   */
   exclusive(task) {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => {});
