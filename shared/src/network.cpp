@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "facegender/image.hpp"
+#include "half_float.hpp"
 #include "network_ops.hpp"
 
 namespace facegender {
@@ -92,11 +93,23 @@ Container read_container(std::span<const std::uint8_t> bytes, const std::string&
   }
   require_integers(c.header, source);
   const std::size_t data_begin = 12 + header_size;
-  if ((bytes.size() - data_begin) % 4 != 0) fail(source, "constant data is not whole floats");
-  c.constants.resize((bytes.size() - data_begin) / 4);
-  // A network without constants has no buffer: memcpy must not see its null.
-  if (!c.constants.empty())
-    std::memcpy(c.constants.data(), bytes.data() + data_begin, c.constants.size() * 4);
+  // Format 1 stores the constants as float32, format 2 as float16 (halves).
+  const bool halves = c.header.is_object() && c.header.value("format", 0) == 2;
+  const std::size_t width = halves ? 2 : 4;
+  if ((bytes.size() - data_begin) % width != 0) {
+    fail(source, std::string("constant data is not whole ") + (halves ? "halves" : "floats"));
+  }
+  c.constants.resize((bytes.size() - data_begin) / width);
+  for (std::size_t i = 0; i < c.constants.size(); ++i) {
+    const std::uint8_t* p = bytes.data() + data_begin + i * width;
+    if (halves) {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      c.constants[i] = detail::half_to_float(h);
+    } else {
+      std::memcpy(&c.constants[i], p, 4);
+    }
+  }
   return c;
 }
 
@@ -108,7 +121,8 @@ class GraphBuilder {
 
   void build() {
     const json& h = c_.header;
-    if (h.value("format", 0) != 1) fail(net_.source, "unknown format version");
+    const int format = h.value("format", 0);
+    if (format != 1 && format != 2) fail(net_.source, "unknown format version");
     for (const json& t : h.at("tensors"))
       net_.shapes.push_back(t.at("shape").get<std::vector<int>>());
     const auto inputs = h.at("inputs").get<std::vector<int>>();

@@ -8,12 +8,13 @@
 // The .tflite is a FlatBuffer (identifier "TFL3"). Only the parts of its schema
 // that these models use are read: tensors (shape, type, buffer), operators
 // (code, inputs, outputs, builtin options) and buffers. float16 weights behind
-// DEQUANTIZE operators become float32 constants, so the .fgnet holds no
+// DEQUANTIZE operators become plain constants, so the .fgnet holds no
 // DEQUANTIZE. Any operator or tensor type outside that set is an error.
 //
 // Layout of the .fgnet (little-endian):
 //   "FGNET1\0\0" | u32 header size | header JSON | zero padding to 4 bytes |
-//   float32 constants
+//   constants: float16 when every one is exactly a half (header "format": 2;
+//   BlazeFace's are, which halves the download), else float32 ("format": 1)
 // The header lists tensors {shape, constant: offset into the floats or -1,
 // ints: int32 constants}, the graph's inputs and outputs, and the operators
 // with their options, in execution order.
@@ -27,9 +28,13 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include "half_float.hpp"
 
 namespace {
 
@@ -77,19 +82,37 @@ enum Builtin : std::int32_t {
   throw std::runtime_error(source + ": " + message);
 }
 
-float half_to_float(std::uint16_t h) {
-  const int sign = (h >> 15) & 1;
-  const int exponent = (h >> 10) & 0x1f;
-  const int mantissa = h & 0x3ff;
-  float value;
-  if (exponent == 0) {
-    value = std::ldexp(static_cast<float>(mantissa), -24);
-  } else if (exponent == 31) {
-    value = mantissa == 0 ? INFINITY : NAN;
-  } else {
-    value = std::ldexp(static_cast<float>(mantissa + 1024), exponent - 25);
+using facegender::detail::half_to_float;
+
+// Every float that is exactly a half, to its half: the constants are stored
+// as halves when all of them are (format 2), else as floats (format 1).
+const std::unordered_map<std::uint32_t, std::uint16_t>& halves_by_float_bits() {
+  static const auto table = [] {
+    std::unordered_map<std::uint32_t, std::uint16_t> t;
+    for (std::uint32_t h = 0; h <= 0xffffu; ++h) {
+      const float f = half_to_float(static_cast<std::uint16_t>(h));
+      std::uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      t.emplace(bits, static_cast<std::uint16_t>(h));
+    }
+    return t;
+  }();
+  return table;
+}
+
+// `floats` as halves, or nothing when one of them is not exactly a half.
+std::optional<std::vector<std::uint16_t>> as_halves(const std::vector<float>& floats) {
+  const auto& table = halves_by_float_bits();
+  std::vector<std::uint16_t> halves;
+  halves.reserve(floats.size());
+  for (const float f : floats) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    const auto it = table.find(bits);
+    if (it == table.end()) return std::nullopt;
+    halves.push_back(it->second);
   }
-  return sign ? -value : value;
+  return halves;
 }
 
 const char* activation_name(int code, const std::string& source) {
@@ -155,7 +178,10 @@ class Converter {
   }
 
   void write(const std::string& path) const {
-    std::string header = header_.dump();
+    const std::optional<std::vector<std::uint16_t>> halves = as_halves(floats_);
+    json header_json = header_;
+    header_json["format"] = halves ? 2 : 1;
+    std::string header = header_json.dump();
     while ((8 + 4 + header.size()) % 4 != 0) header.push_back(' ');
     const std::string tmp = path + ".tmp-convert";
     {
@@ -164,8 +190,13 @@ class Converter {
       out.write("FGNET1\0\0", 8);
       out.write(reinterpret_cast<const char*>(&size), 4);
       out.write(header.data(), static_cast<std::streamsize>(header.size()));
-      out.write(reinterpret_cast<const char*>(floats_.data()),
-                static_cast<std::streamsize>(floats_.size() * sizeof(float)));
+      if (halves) {
+        out.write(reinterpret_cast<const char*>(halves->data()),
+                  static_cast<std::streamsize>(halves->size() * sizeof(std::uint16_t)));
+      } else {
+        out.write(reinterpret_cast<const char*>(floats_.data()),
+                  static_cast<std::streamsize>(floats_.size() * sizeof(float)));
+      }
       if (!out) fail(path, "cannot write");
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) fail(path, "cannot rename into place");
