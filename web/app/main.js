@@ -270,8 +270,10 @@ function onLiveFrame(result, live) {
   const t1 = performance.now();
   showResult(result, /** @type {CanvasImageSource} */ (result.frame), { source: live.kind, name: live.name, mirrored: live.mirrored });
   debug.framesClassified += 1;
-  logFrame({ start: t1 - (result.timings.totalMs ?? 0), faces: result.faces.length, fullSearch: result.fullSearch,
-    ...result.timings, drawMs: performance.now() - t1 });
+  const frameMs = result.timings.frameMs ?? 0;
+  const drawMs = performance.now() - t1;
+  logFrame({ start: t1 - frameMs, faces: result.faces.length, fullSearch: result.fullSearch,
+    ...result.timings, drawMs, totalMs: frameMs + drawMs });
   if (result.fps) {
     ui.fps.textContent = result.fps.toFixed(1);
     debug.fps = result.fps;

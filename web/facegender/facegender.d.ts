@@ -58,7 +58,10 @@ export interface Timings {
   /** Crops and model input, timed inside the core. */
   prepareMs: number;
   inferMs: number;
+  /** The sum of the stages above. */
   totalMs: number;
+  /** watch(): wall time from the frame's capture to its result, the worker's messaging included. */
+  frameMs?: number;
 }
 
 export interface Result {

@@ -169,7 +169,7 @@ export class FaceGender {
     if (!BACKEND_CHOICES.includes(backend)) {
       throw new FaceGenderError('backend', `unknown backend "${backend}": choose one of ${BACKEND_CHOICES.join(', ')}`);
     }
-    await this.call(() => this.client.switchBackend(backend, onProgress));
+    await this.call(() => this.client.switchBackend(backend, onProgress), 'backend', `switching to ${backend} failed`);
   }
 
   /**
@@ -208,17 +208,21 @@ export class FaceGender {
   }
 
   /**
+   * Runs `task` on the worker; its failure becomes a FaceGenderError of
+   * `code` whose message starts with `context`.
    * @private
    * @template T
    * @param {() => Promise<T>} task
+   * @param {import('./facegender').FaceGenderErrorCode} [code]
+   * @param {string} [context]
    * @returns {Promise<T>}
    */
-  async call(task) {
+  async call(task, code = 'classify', context = 'classifying failed') {
     if (this.closed) throw new FaceGenderError('closed', 'this FaceGender was closed');
     try {
       return await task();
     } catch (error) {
-      throw asFaceGenderError(error, this.closed ? 'closed' : 'classify', 'classifying failed');
+      throw asFaceGenderError(error, this.closed ? 'closed' : code, context);
     }
   }
 
@@ -309,6 +313,7 @@ export class VideoWatch {
       const raw = await this.fg.classifyVideoFrame(rgba, width, height);
       if (!this.running) return;
       const result = resultOf(raw, this.fg.classNames, { width, height }, { captureMs });
+      result.timings.frameMs = performance.now() - t0;
       result.frame = this.frameCapture.canvas;
       result.fullSearch = raw.fullSearch;
       this.countFrame();
