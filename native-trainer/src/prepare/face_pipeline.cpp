@@ -93,9 +93,12 @@ FaceCrop FaceExtractor::extract_blazeface(std::span<const std::uint8_t> file_byt
   const Image rgb = decode_rgb(file_bytes, options_.max_pixels);
   const std::vector<FaceDetection> found =
       finder_->find(rgb.view(), scene_settings(options_.scene));
-  if (found.empty()) throw SkipImage(Reason::NoFace, "no face found");
-  const FaceDetection& face = found.front();
   const Image gray = to_gray(rgb.view());
+  if (found.empty()) {
+    if (!options_.center_when_no_face) throw SkipImage(Reason::NoFace, "no face found");
+    return centre_crop(gray.view());
+  }
+  const FaceDetection& face = found.front();
   FaceCrop crop;
   crop.score = face.score;
   crop.box = options_.crop.kind == CropKind::Box ? haar_like_box(face, gray.width(), gray.height())
@@ -108,6 +111,20 @@ FaceCrop FaceExtractor::extract_blazeface(std::span<const std::uint8_t> file_byt
   }
   const Image pixels = stored_crop(gray.view(), face, options_.crop);
   crop.pixels.assign(pixels.pixels().begin(), pixels.pixels().end());
+  return crop;
+}
+
+// --no-face center with BlazeFace: the centre square, scaled to the size
+// the crop is stored at (no keypoints, so no alignment).
+FaceCrop FaceExtractor::centre_crop(const ImageView& gray) const {
+  FaceCrop crop;
+  crop.box = centre_square(gray);
+  crop.face_found = false;
+  check_face_size(crop.box, options_.min_face);
+  const int stored =
+      options_.crop.kind == CropKind::Aligned ? options_.crop.aligned.size : options_.geometry.size;
+  const Image square = crop_face(gray, crop.box, CropGeometry{0.0, stored, stored});
+  crop.pixels.assign(square.pixels().begin(), square.pixels().end());
   return crop;
 }
 

@@ -18,18 +18,25 @@
 
 namespace facegender::prepare {
 
+// The seed's smallest face for the Haar box crop (`--detector haar` without --min-face).
+inline constexpr int kHaarMinFace = 100;
+
 struct FaceOptions {
-  // "haar" (the cascades, a box crop: how the shipped model's data was made)
-  // or "blazeface" (the keypoint detector of the core's presets, the crop
-  // `crop` names; the pose from its keypoints).
-  std::string detector = "haar";
-  std::string detector_dir;   // holds the BlazeFace .fgnet files
-  Scene scene = Scene::Chip;  // the BlazeFace preset
-  CropSpec crop;              // with blazeface: box or aligned (size = what is stored)
-  std::string cascade_dir;    // holds haarcascade_frontalface_default.json (and _eye for roll)
+  // "blazeface" (the keypoint detector of the core's presets, the crop
+  // `crop` names, the pose from its keypoints: how the shipped model's data
+  // was made, and what the page and classify use) or "haar" (the cascades
+  // and a box crop, for models made before BlazeFace).
+  std::string detector = "blazeface";
+  std::string detector_dir;    // holds the BlazeFace .fgnet files
+  Scene scene = Scene::Photo;  // the BlazeFace preset: photos; chip for tight dataset crops
+  CropSpec crop;               // with blazeface: box or aligned (size = what is stored)
+  std::string cascade_dir;     // holds haarcascade_frontalface_default.json (and _eye for roll)
   FaceSearch search{DetectParams{1.1, 3, 0, 0}, 0.25, 0};
   CropGeometry geometry{0.2, 100, 80};
-  int min_face = 100;                // shorter side of the face box, original pixels
+  // Shorter side of the face box, original pixels: BlazeFace's aligned crop
+  // (80 px) of a 40 px face box is not enlarged; Haar's 100 px box crop
+  // keeps the seed's minimum (kHaarMinFace).
+  int min_face = 40;
   bool center_when_no_face = false;  // --no-face center: keep a centre square instead
   std::uint64_t max_pixels = 50'000'000;
   bool pose_filter = false;
@@ -68,6 +75,7 @@ class FaceExtractor {
 
  private:
   FaceCrop extract_blazeface(std::span<const std::uint8_t> file_bytes) const;
+  FaceCrop centre_crop(const ImageView& gray) const;
 
   FaceOptions options_;
   std::optional<FaceFinder> finder_;

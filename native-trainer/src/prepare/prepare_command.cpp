@@ -36,13 +36,14 @@ struct CommandOptions {
   PrepareOptions prepare;
   std::string ambiguous_label;
   std::string no_face = "drop";
-  std::string scene = "chip";
-  std::string crop = "box";
+  std::string scene = "photo";
+  std::string crop = "aligned";
   std::string out;
   std::string compressed;
   std::string report;
   bool json = false;
   CLI::Option* ambiguous_option = nullptr;
+  CLI::Option* min_face_option = nullptr;
 };
 
 std::string mebibytes(std::uintmax_t bytes) {
@@ -148,8 +149,9 @@ void add_input_options(CLI::App* cmd, CommandOptions& o) {
 void add_face_options(CLI::App* cmd, CommandOptions& o) {
   prepare::FaceOptions& face = o.prepare.face;
   cmd->add_option("--detector", face.detector,
-                  "haar (cascades and a box crop, for older models) or blazeface "
-                  "(keypoints; the crop --crop names; pose from the keypoints)")
+                  "blazeface (keypoints; the crop --crop names; pose from the keypoints; what "
+                  "the shipped model, the page and classify use) or haar (cascades and a box "
+                  "crop, for older models)")
       ->check(CLI::IsMember({"haar", "blazeface"}))
       ->capture_default_str();
   cmd->add_option("--detectors", face.detector_dir, "Folder of the BlazeFace .fgnet files")
@@ -185,10 +187,12 @@ void add_face_options(CLI::App* cmd, CommandOptions& o) {
                   "Crop margin, fraction of the face box's longer side")
       ->check(CLI::Range(0.0, 2.0))
       ->capture_default_str();
-  cmd->add_option("--min-face", face.min_face,
-                  "Drop faces whose box's shorter side is under this many original pixels")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  o.min_face_option =
+      cmd->add_option("--min-face", face.min_face,
+                      "Drop faces whose box's shorter side is under this many original pixels "
+                      "(default 40; 100 with --detector haar)")
+          ->check(CLI::NonNegativeNumber)
+          ->capture_default_str();
   cmd->add_option("--no-face", o.no_face,
                   "Photos without a face: drop, or center (keep a centre square)")
       ->check(CLI::IsMember({"drop", "center"}))
@@ -239,6 +243,8 @@ void add_prepare(CLI::App& app) {
     }
     prepare::FaceOptions& face = o->prepare.face;
     face.scene = parse_scene(o->scene);
+    if (face.detector == "haar" && o->min_face_option->count() == 0)
+      face.min_face = prepare::kHaarMinFace;
     if (o->crop == "aligned") {
       // Stored larger than the model's input (augmentation crops inside it):
       // the centre input x input of it is the core's aligned crop.

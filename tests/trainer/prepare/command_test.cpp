@@ -106,6 +106,34 @@ TEST(PrepareCommand, UnusableDatasetWritesNothing) {
   EXPECT_FALSE(fs::exists(dir / "out/data.report.md"));
 }
 
+// With no face options, prepare cuts faces as the shipped model, the page and
+// classify do: BlazeFace's photo preset, the aligned crop, 40 px faces and
+// up; `--detector haar` alone keeps the seed's 100 px minimum.
+TEST(PrepareCommand, DefaultsAreTheShippedModelsPipeline) {
+  TempDir dir;
+  const std::vector<std::string> photos = face_photos();
+  ASSERT_GE(photos.size(), 4u);
+  // Every photo, classes taking turns: enough of each class stays in train.
+  for (std::size_t i = 0; i < photos.size(); ++i) {
+    const fs::path folder = dir / ("in/Train/" + std::to_string(i % 2));
+    fs::create_directories(folder);
+    fs::copy_file(photos[i], folder / fs::path(photos[i]).filename());
+  }
+  fs::create_directories(dir / "out");
+  run_cli({dir / "in", "--out", dir / "out/blaze.fgds", "--threads", "1"});
+  const dataset::PackedDataset blaze = dataset::read(dir / "out/blaze.fgds");
+  const nlohmann::json& options = blaze.provenance.at("options");
+  EXPECT_EQ(options.at("detector"), "blazeface");
+  EXPECT_EQ(options.at("scene"), "photo");
+  EXPECT_EQ(options.at("crop").at("kind"), "aligned");
+  EXPECT_EQ(options.at("min_face"), 40);
+  EXPECT_GE(blaze.size(), photos.size() / 2);
+
+  run_cli({dir / "in", "--out", dir / "out/haar.fgds", "--threads", "1", "--detector", "haar",
+           "--cascades", FACEGENDER_CASCADE_DIR});
+  EXPECT_EQ(dataset::read(dir / "out/haar.fgds").provenance.at("options").at("min_face"), 100);
+}
+
 TEST(PrepareCommand, RefusesBadArguments) {
   TempDir dir;
   write_fixture(dir);

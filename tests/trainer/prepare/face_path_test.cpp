@@ -54,6 +54,9 @@ prepare::PrepareOptions photo_options(const TempDir& dir) {
   fs::copy_file(photo("bald_guys.jpg"), dir / "Train/1/bald.jpg");
   prepare::PrepareOptions options;
   options.input_dir = dir.path().string();
+  // The Haar path with the seed's minimum face (the BlazeFace path has its own test below).
+  options.face.detector = "haar";
+  options.face.min_face = prepare::kHaarMinFace;
   options.face.cascade_dir = FACEGENDER_CASCADE_DIR;
   options.face.search.max_side = 1024;
   options.face.landmarks = kLandmarks;

@@ -170,6 +170,9 @@ Bytes with_exif_orientation(const Bytes& jpeg, int orientation) {
 
 prepare::PrepareOptions synthetic_options() {
   prepare::PrepareOptions options;
+  // The Haar path: these tests are about prepare's bookkeeping on synthetic
+  // images (no face BlazeFace would find), not about the detector.
+  options.face.detector = "haar";
   options.face.cascade_dir = FACEGENDER_CASCADE_DIR;
   options.face.center_when_no_face = true;
   options.face.min_face = 0;
