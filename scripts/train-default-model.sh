@@ -10,7 +10,7 @@
 #   CELEBA_DIR   folder with the CelebA crops' labels.csv (default ../shared/data/celeba_gender_crops)
 #   WORK_DIR     datasets, checkpoints, reports (default build/default-model)
 # Needs the native build (scripts/test.sh or cmake --build --preset native).
-# Environment: FG_STEPS (default 6000), FG_THREADS (LibTorch threads, default 2).
+# Environment: FG_STEPS (default 12000, as the shipped model), FG_THREADS (LibTorch threads, default 2).
 set -euo pipefail
 
 FG_TOOL="train-default-model"
@@ -44,7 +44,7 @@ done
 
 run="$work/compact"
 train_args=(train "$work/utk.fgds" "$work/celeba.fgds" --out "$run" --arch compact
-  --steps "${FG_STEPS:-6000}" --batch 64 --lr 1e-3 --schedule cosine --warmup 100 --seed 1
+  --steps "${FG_STEPS:-12000}" --batch 64 --lr 1e-3 --schedule cosine --warmup 100 --seed 1
   --weight-decay 5e-4 --norm-mean 0.5 --norm-std 0.5 --val-every 500 --checkpoint-every 250
   --threads "${FG_THREADS:-2}" --loader-threads 1
   --rotate 8 --scale 0.08 --shift 0.05 --blur 0.25 --light 0.15 --gamma 0.25 --noise 0.03
