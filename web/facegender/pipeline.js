@@ -339,24 +339,27 @@ export class Classifier {
   // The model on the core's faceInputs result; the result as classifyFaces
   // describes it.
   async classifyInputs({ boxes, faces = null, tensor, dims, timings }) {
-    const t0 = performance.now();
-    const probabilities = boxes.length > 0 ? await this.infer(tensor, dims) : [];
-    const inferMs = performance.now() - t0;
+    const { probabilities, inferMs } = await this.inferBatch(boxes.length, tensor, dims);
     return this.describe(boxes, probabilities, tensor, dims, { ...timings, inferMs }, faces);
+  }
+
+  // The model on a batch of `count` faces (none: no run), timed.
+  async inferBatch(count, tensor, dims) {
+    const t0 = performance.now();
+    const probabilities = count > 0 ? await this.infer(tensor, dims) : [];
+    return { probabilities, inferMs: performance.now() - t0 };
   }
 
   // A video frame's faces with each one's probabilities averaged over its
   // earlier frames by the core's smoother (its identities), so labels do
-  // not flicker; `raw` keeps this frame's own.
+  // not flicker.
   async classifySmoothed(batch) {
-    const result = await this.classifyInputs(batchInputs(batch));
+    const { boxes, faces, tensor, dims, timings } = batchInputs(batch);
+    const { probabilities, inferMs } = await this.inferBatch(boxes.length, tensor, dims);
     const classes = this.spec.classNames.length;
-    const flat = Float32Array.from(result.probabilities.flat());
-    const smoothed = this.smoother.smoothProbabilities(flat, classes);
-    const rows = result.probabilities.map((_, i) => Array.from(smoothed.subarray(i * classes, (i + 1) * classes)));
-    const described = this.describe(result.boxes, rows, result.tensor, result.dims, result.timings, result.faces,
-      batch.identities.slice());
-    return { ...described, rawProbabilities: result.probabilities };
+    const smoothed = this.smoother.smoothProbabilities(Float32Array.from(probabilities.flat()), classes);
+    const rows = probabilities.map((_, i) => Array.from(smoothed.subarray(i * classes, (i + 1) * classes)));
+    return this.describe(boxes, rows, tensor, dims, { ...timings, inferMs }, faces, batch.identities.slice());
   }
 
   /**
