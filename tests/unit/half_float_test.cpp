@@ -5,6 +5,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <vector>
+
+#include "facegender/image.hpp"
+#include "facegender/network.hpp"
 
 namespace facegender::detail {
 namespace {
@@ -40,6 +45,31 @@ TEST(HalfFloat, KnownValues) {
   EXPECT_EQ(half_to_float(0x7bff), 65504.0f);               // largest half
   EXPECT_EQ(half_to_float(0x0001), std::ldexp(1.0f, -24));  // smallest subnormal
   EXPECT_TRUE(std::isinf(half_to_float(0x7c00)));
+}
+
+// A .fgnet container: magic, header size, header JSON, then `data`.
+std::vector<std::uint8_t> fgnet(const std::string& header, std::size_t data_bytes) {
+  std::vector<std::uint8_t> bytes{'F', 'G', 'N', 'E', 'T', '1', 0, 0};
+  const auto size = static_cast<std::uint32_t>(header.size());
+  bytes.resize(12);
+  std::memcpy(bytes.data() + 8, &size, 4);
+  bytes.insert(bytes.end(), header.begin(), header.end());
+  bytes.resize(bytes.size() + data_bytes, 0);
+  return bytes;
+}
+
+TEST(HalfFloat, NetworkFileOfHalvesMustHoldWholeHalves) {
+  const auto read = [](const std::vector<std::uint8_t>& bytes) {
+    return InferenceNetwork::from_bytes(bytes, "odd.fgnet");
+  };
+  try {
+    read(fgnet(R"({"format":2})", 3));
+    FAIL() << "3 bytes of halves were accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("odd.fgnet"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not whole halves"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read(fgnet(R"({"format":1})", 6)), InputError);  // floats are 4 bytes
 }
 
 }  // namespace
