@@ -74,10 +74,6 @@ export class ResultsList {
     this.mark(this.selected);
   }
 
-  clear() {
-    this.list.replaceChildren();
-  }
-
   /** @param {number} index */
   mark(index) {
     this.selected = index;

@@ -112,10 +112,6 @@ export class PictureView {
     this.redraw();
   }
 
-  clear() {
-    this.picture = null;
-  }
-
   redraw() {
     const picture = this.picture;
     if (!picture) return;
