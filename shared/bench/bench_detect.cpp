@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "facegender/dataset.hpp"
 #include "facegender/detect.hpp"
 #include "facegender/face_finder.hpp"
 #include "facegender/preprocess.hpp"
@@ -42,8 +43,7 @@ struct Dataset {
 };
 
 std::string split_of(const std::string& sha256) {
-  const unsigned long v = std::stoul(sha256.substr(0, 8), nullptr, 16);
-  return v % 10 == 0 ? "test" : v % 10 == 1 ? "val" : "train";
+  return facegender::to_string(facegender::split_of_sha256(sha256));
 }
 
 Dataset read_dataset(const std::string& spec, std::size_t limit) {

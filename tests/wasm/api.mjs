@@ -222,6 +222,18 @@ check('FaceFinder: scenes, checked arguments, errors name the problem', () => {
   }
 });
 
+check('dataset rules: split rule, rules and face check as prepare has them', () => {
+  assert.equal(fg.splitOfSha256('b9f00abe56f5cc8c1526e77d1182047190de34762a205a6b048b302ca6c68ba6'), 'test');
+  assert.equal(fg.splitOfSha256('0000000B'), 'val');
+  assert.equal(fg.splitOfSha256('15b52fdfc03a1f9ff75a2432b4164c81f1fc4a5defc508723718fc30d377286c'), 'train');
+  throwsLike(() => fg.splitOfSha256('12345'), 'InputError', /'12345' does not start with 8 hex digits/);
+  throwsLike(() => fg.splitOfSha256(12345678), 'TypeError');
+  assert.deepEqual(fg.datasetRules(), { minFace: 40, pose: { yaw: 10, pitch: 10, roll: 5 } });
+  assert.deepEqual(fg.checkFaces([], 100, 100), { issue: 'no_face', detail: 'no face found' });
+  throwsLike(() => fg.checkFaces('no', 100, 100), 'TypeError', /faces must be an array/);
+  throwsLike(() => fg.checkFaces([], 0, 100), 'InputError', /not positive/);
+});
+
 check('failing calls leak nothing (wasm heap, emval handles)', () => {
   const frame = new Uint8ClampedArray(4 * 200 * 150);
   const c = fg.Cascade.fromJson(cascadeText, 'default');

@@ -33,6 +33,7 @@
 
 #include "facegender/align.hpp"
 #include "facegender/blazeface.hpp"
+#include "facegender/dataset.hpp"
 #include "facegender/detect.hpp"
 #include "facegender/face_finder.hpp"
 #include "facegender/image.hpp"
@@ -596,6 +597,20 @@ std::vector<fg::FaceDetection> blazeface_ops(Vectors& v, const fg::FaceFinder& f
       const fg::HeadPose p = fg::estimate_pose(face);
       return json{{"yaw", p.yaw}, {"pitch", p.pitch}, {"roll", p.roll}};
     });
+  }
+  // The dataset check of the whole photo, then of each of its first faces alone.
+  std::vector<std::vector<fg::FaceDetection>> checked{faces};
+  for (std::size_t i = 0; i < std::min<std::size_t>(faces.size(), 3); ++i)
+    checked.push_back({faces[i]});
+  for (const std::vector<fg::FaceDetection>& list : checked) {
+    v.add({{"op", "checkFaces"},
+           {"faces", detections_json(list)},
+           {"width", rgba.width},
+           {"height", rgba.height}},
+          [&, list] {
+            const fg::FaceCheck check = fg::check_faces(list, rgba.width, rgba.height);
+            return json{{"issue", fg::to_string(check.issue)}, {"detail", check.detail}};
+          });
   }
   const fg::CropGeometry box{0.2, 100, 80};
   for (const json& crop : {box_crop_json(box), align_json({})}) {

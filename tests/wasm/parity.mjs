@@ -167,6 +167,9 @@ const ops = {
   estimatePose(v) {
     return fg.estimatePose(v.face);
   },
+  checkFaces(v) {
+    return fg.checkFaces(v.faces, v.width, v.height);
+  },
   finderFaceInputs(v) {
     const img = image(v.image);
     const { boxes, faces, input, tensor } = finder.faceInputs(img.pixels, img.width, img.height, v.scene, v.crop,

@@ -135,6 +135,13 @@ export interface FaceGender {
   letterboxInput(pixels: Pixels, width: number, height: number, format: PixelFormat, region: Box, size: number): Float32Array;
   alignedCrop(gray: Pixels, width: number, height: number, face: FaceDetection, spec: AlignSpec | null): Uint8Array;
   estimatePose(face: FaceDetection): { yaw: number; pitch: number; roll: number };
+  /** The project's split rule on a file's SHA-256 (hex). Throws InputError unless it starts with 8 hex digits. */
+  splitOfSha256(sha256: string): 'train' | 'val' | 'test';
+  /** prepare's dataset rules: the smallest face box side (px) and the pose limits (degrees). */
+  datasetRules(): { minFace: number; pose: { yaw: number; pitch: number; roll: number } };
+  /** A photo's faces (best first) against the dataset rules; detail names the problem ('' for none). */
+  checkFaces(faces: FaceDetection[], width: number, height: number):
+    { issue: 'none' | 'no_face' | 'several_faces' | 'too_small' | 'too_turned'; detail: string };
 
   softmax(logits: Float32Array | Float64Array | number[]): Float32Array;
   formatLabel(className: string, probability: number): string;

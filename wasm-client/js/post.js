@@ -26,7 +26,7 @@ addOnPostRun(function () {
   ['toGray', 'resize', 'resizeArea', 'resizeBilinear', 'squareCrop', 'cropFace', 'centerCrop', 'toTensor',
    'findFaces', 'estimateRoll', 'faceInputs', 'softmax', 'formatLabel', 'predict', 'parseModelSpec',
    'chooseModelOutput', 'outputProbabilities',
-   'scenePreset', 'letterboxInput', 'alignedCrop', 'estimatePose'
+   'scenePreset', 'letterboxInput', 'alignedCrop', 'estimatePose', 'splitOfSha256', 'checkFaces'
   ].forEach(function (name) {
     Module[name] = throwing(name, Module[name]);
   });

@@ -31,6 +31,7 @@
 
 #include "facegender/align.hpp"
 #include "facegender/blazeface.hpp"
+#include "facegender/dataset.hpp"
 #include "facegender/detect.hpp"
 #include "facegender/face_finder.hpp"
 #include "facegender/image.hpp"
@@ -784,6 +785,42 @@ val estimate_pose(val face) {
   });
 }
 
+// The project's split rule on a file's SHA-256 (hex): "train", "val" or "test".
+val split_of_sha256(val sha256) {
+  return guarded(
+      [&] { return val(fg::to_string(fg::split_of_sha256(string_arg(sha256, "sha256")))); });
+}
+
+// prepare's dataset rules: {minFace, pose: {yaw, pitch, roll}}.
+val dataset_rules() {
+  const fg::FaceRules rules;
+  val pose = val::object();
+  pose.set("yaw", rules.pose.yaw);
+  pose.set("pitch", rules.pose.pitch);
+  pose.set("roll", rules.pose.roll);
+  val o = val::object();
+  o.set("minFace", rules.min_face);
+  o.set("pose", pose);
+  return o;
+}
+
+// A photo's faces (best first) against the dataset rules: {issue, detail}.
+val check_faces(val faces, val width, val height) {
+  return guarded([&] {
+    if (!faces.isArray()) throw ArgumentTypeError("faces must be an array of detections");
+    std::vector<fg::FaceDetection> list;
+    const int count = faces["length"].as<int>();
+    for (int i = 0; i < count; ++i)
+      list.push_back(detection_arg(faces[i], "faces[" + std::to_string(i) + "]"));
+    const fg::FaceCheck check =
+        fg::check_faces(list, int_arg(width, "width"), int_arg(height, "height"));
+    val o = val::object();
+    o.set("issue", std::string(fg::to_string(check.issue)));
+    o.set("detail", check.detail);
+    return o;
+  });
+}
+
 std::string core_version() {
   return std::string(fg::core_version());
 }
@@ -843,4 +880,7 @@ EMSCRIPTEN_BINDINGS(facegender) {
   function("letterboxInput", &letterbox_input);
   function("alignedCrop", &aligned_crop);
   function("estimatePose", &estimate_pose);
+  function("splitOfSha256", &split_of_sha256);
+  function("datasetRules", &dataset_rules);
+  function("checkFaces", &check_faces);
 }

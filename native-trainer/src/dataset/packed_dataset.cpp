@@ -50,10 +50,6 @@ int json_int(const nlohmann::json& j) {
   return j.is_number_float() ? static_cast<int>(value) : static_cast<int>(j.get<std::int64_t>());
 }
 
-bool is_hex(const std::string& text) {
-  return text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
-}
-
 // Labels index `classes`; -1 marks an eval-only image with no class (an
 // ambiguous one), which is never trained on.
 void check_label(const Record& record, std::size_t class_count, const std::string& where) {
@@ -185,39 +181,11 @@ std::uintmax_t file_size_or_throw(const std::string& path) {
 
 }  // namespace
 
-const char* to_string(Split split) {
-  switch (split) {
-    case Split::Train:
-      return "train";
-    case Split::Val:
-      return "val";
-    case Split::Test:
-      return "test";
-  }
-  return "?";
-}
-
 Split split_from_string(const std::string& text) {
-  if (text == "train") return Split::Train;
-  if (text == "val") return Split::Val;
-  if (text == "test") return Split::Test;
-  throw std::runtime_error("unknown split '" + text + "' (expected train, val or test)");
-}
-
-Split split_of_sha256(const std::string& sha256_hex) {
-  const std::string head = sha256_hex.substr(0, 8);
-  if (head.size() != 8 || !is_hex(head)) {
-    throw std::runtime_error("split_of_sha256: '" + sha256_hex +
-                             "' does not start with 8 hex digits");
-  }
-  const unsigned long n = std::stoul(head, nullptr, 16);
-  switch (n % 10) {
-    case 0:
-      return Split::Test;
-    case 1:
-      return Split::Val;
-    default:
-      return Split::Train;
+  try {
+    return facegender::parse_split(text);
+  } catch (const InputError& e) {
+    throw std::runtime_error(e.what());
   }
 }
 

@@ -21,15 +21,16 @@
 #include <string>
 #include <vector>
 
+#include "facegender/dataset.hpp"
+
 namespace facegender::dataset {
 
-enum class Split { Train, Val, Test };
-const char* to_string(Split split);
+// The split and its rule are the core's (facegender/dataset.hpp), shared
+// with the review page.
+using facegender::Split;
+using facegender::split_of_sha256;
+using facegender::to_string;
 Split split_from_string(const std::string& text);  // throws std::runtime_error
-
-// The project's split rule: the first 8 hex digits of the SHA-256 of the file
-// bytes, as an integer, mod 10: 0 -> test, 1 -> val, else train.
-Split split_of_sha256(const std::string& sha256_hex);
 
 struct Record {
   int label = 0;  // index into classes

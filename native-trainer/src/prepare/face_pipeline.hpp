@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "facegender/dataset.hpp"
 #include "facegender/detect.hpp"
 #include "facegender/face_finder.hpp"
 #include "facegender/pipeline.hpp"
@@ -33,16 +34,16 @@ struct FaceOptions {
   std::string cascade_dir;     // holds haarcascade_frontalface_default.json (and _eye for roll)
   FaceSearch search{DetectParams{1.1, 3, 0, 0}, 0.25, 0};
   CropGeometry geometry{0.2, 100, 80};
-  // Shorter side of the face box, original pixels: BlazeFace's aligned crop
-  // (80 px) of a 40 px face box is not enlarged; Haar's 100 px box crop
-  // keeps the seed's minimum (kHaarMinFace).
-  int min_face = 40;
+  // Shorter side of the face box, original pixels: the core's dataset rule
+  // for BlazeFace; Haar's 100 px box crop keeps the seed's minimum
+  // (kHaarMinFace).
+  int min_face = FaceRules{}.min_face;
   bool center_when_no_face = false;  // --no-face center: keep a centre square instead
   std::uint64_t max_pixels = 50'000'000;
   bool pose_filter = false;
-  double max_yaw = 10.0;
-  double max_pitch = 10.0;
-  double max_roll = 5.0;
+  double max_yaw = FaceRules{}.pose.yaw;  // the core's limits, as the review page's
+  double max_pitch = FaceRules{}.pose.pitch;
+  double max_roll = FaceRules{}.pose.roll;
   std::string landmarks;  // dlib 68-landmark model, read only with pose_filter
 };
 

@@ -51,31 +51,7 @@ void expect_read_error(const std::string& path, const std::string& problem) {
   }
 }
 
-TEST(SplitRule, KnownHashesGoToKnownSplits) {
-  // First 8 hex digits as an integer, mod 10: 0 test, 1 val, else train.
-  EXPECT_EQ(dataset::split_of_sha256("00000000" + std::string(56, 'f')), Split::Test);
-  EXPECT_EQ(dataset::split_of_sha256("0000000a" + std::string(56, '0')), Split::Test);  // 10
-  EXPECT_EQ(dataset::split_of_sha256("00000001" + std::string(56, '0')), Split::Val);
-  EXPECT_EQ(dataset::split_of_sha256("0000000b" + std::string(56, '0')), Split::Val);    // 11
-  EXPECT_EQ(dataset::split_of_sha256("ffffffff" + std::string(56, '0')), Split::Train);  // ...295
-  // UTKFace's labels.csv values (0x15b52fdf % 10 = 7, 0xb9f00abe % 10 = 0).
-  EXPECT_EQ(
-      dataset::split_of_sha256("15b52fdfc03a1f9ff75a2432b4164c81f1fc4a5defc508723718fc30d377286c"),
-      Split::Train);
-  EXPECT_EQ(
-      dataset::split_of_sha256("b9f00abe56f5cc8c1526e77d1182047190de34762a205a6b048b302ca6c68ba6"),
-      Split::Test);
-  // Upper-case hex reads the same.
-  EXPECT_EQ(dataset::split_of_sha256("0000000B"), Split::Val);
-}
-
-TEST(SplitRule, RejectsMalformedHashes) {
-  EXPECT_THROW(dataset::split_of_sha256(""), std::runtime_error);
-  EXPECT_THROW(dataset::split_of_sha256("1234567"), std::runtime_error);
-  EXPECT_THROW(dataset::split_of_sha256("1234567g00"), std::runtime_error);
-  EXPECT_THROW(dataset::split_of_sha256("-1234567"), std::runtime_error);
-}
-
+// The split rule itself is the core's (tests/unit/dataset_test.cpp).
 TEST(SplitNames, RoundTripAndRejectUnknown) {
   for (Split split : {Split::Train, Split::Val, Split::Test}) {
     EXPECT_EQ(dataset::split_from_string(dataset::to_string(split)), split);
