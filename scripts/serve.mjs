@@ -46,6 +46,9 @@ const CONTENT_SECURITY_POLICY = [
   "script-src 'self' 'wasm-unsafe-eval'",
   // A video file the visitor opens plays from a blob: URL (never uploaded).
   "media-src 'self' blob:",
+  // The review page shows the visitor's own photos and their thumbnails
+  // from blob: URLs (read in the page, never uploaded).
+  "img-src 'self' blob:",
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",

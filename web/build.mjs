@@ -46,7 +46,15 @@ const REPO = path.dirname(WEB_DIR);
 // is written with this build's file list.
 const PAGE_FILES = ['index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
   'app/main.js', 'app/view.js', 'app/layout.js', 'app/results.js', 'app/live.js', 'app/options.js',
-  'app/debug.js', 'app/inspector.js', 'examples/minimal/index.html', 'examples/minimal/main.js'];
+  'app/debug.js', 'app/inspector.js', 'examples/minimal/index.html', 'examples/minimal/main.js',
+  'review.html', 'review/main.js', 'review/folder.js', 'review/decisions.js', 'review/export.js', 'review/store.js',
+  'review/open.js', 'review/scoring.js', 'review/grid.js', 'review/review-worker.js'];
+// npm packages the pages import by name, copied into DIR/vendor/; the build
+// points each page file's `from 'NAME'` at the copy (no bundler, no import map).
+const VENDOR_MODULES = {
+  'd3-dsv': 'd3-dsv/dist/d3-dsv.mjs',
+  idb: 'idb/build/index.js',
+};
 // The library (web/facegender/), copied into DIR/facegender/ with the core,
 // detector, model and ONNX Runtime.
 const LIBRARY = 'facegender';
@@ -55,6 +63,7 @@ const LIBRARY_FILES = ['facegender.js', 'facegender.d.ts', 'errors.js', 'setting
 // What a visitor on WebAssembly never loads, so the service worker does not
 // fetch it ahead (it is cached when used).
 const NOT_PRECACHED = [/^facegender\/ort\/(ort\.webgpu|.*asyncify)/, /^inspector\//, /-features\.onnx$/, /\.gz$/,
+  /^review(\.html$|\/)/, /^vendor\//,
   /\.md$/, /\.d\.ts$/, /package\.json$/, /^examples\//, /^sw\.js$/, /^app\/inspector\.js$/, /MODEL_CARD/];
 
 // ONNX Runtime Web: one bundle per backend (pipeline.js loads the one in use),
@@ -130,6 +139,17 @@ async function checkFeaturesModel(model) {
       `export it again from the model's run: facegender export RUN --out ${features} --feature-maps`);
   }
   return features;
+}
+
+// Points `from 'NAME'` in a copied page module at DIR/vendor/NAME.js.
+async function pointAtVendorCopies(file, out) {
+  const text = await readFile(file, 'utf8');
+  let changed = text;
+  for (const name of Object.keys(VENDOR_MODULES)) {
+    const relative = path.relative(path.dirname(file), path.join(out, 'vendor', `${name}.js`)).split(path.sep).join('/');
+    changed = changed.replaceAll(`from '${name}';`, `from '${relative.startsWith('.') ? relative : `./${relative}`}';`);
+  }
+  if (changed !== text) await writeFile(file, changed);
 }
 
 // FILE.gz beside each large file that compresses well (the WebAssembly
@@ -224,6 +244,9 @@ async function main() {
   }
   copies.push([options.model, `${LIBRARY}/models/facegender.onnx`,
     'no model to ship: train one (scripts/train-default-model.sh, or see native-trainer/README.md) or pass --model FILE (serve.sh: FACEGENDER_MODEL=FILE)']);
+  for (const [name, file] of Object.entries(VENDOR_MODULES)) {
+    copies.push([path.join(WEB_DIR, 'node_modules', file), `vendor/${name}.js`, 'install the page\'s npm packages: (cd web && npm ci)']);
+  }
   for (const name of ORT_FILES) {
     copies.push([path.join(ortDir, name), `${LIBRARY}/ort/${name}`, 'install the page\'s npm packages: (cd web && npm ci)']);
   }
@@ -244,6 +267,7 @@ async function main() {
     const target = path.join(options.out, to);
     await mkdir(path.dirname(target), { recursive: true });
     await copyFile(from, target);
+    if (PAGE_FILES.includes(to) && to.endsWith('.js')) await pointAtVendorCopies(target, options.out);
     compressed += await writeGzipTwin(target);
   }
   // The library reads this to know what it was built with (and whether there is a model card).

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// The review page on a real labelled folder: how fast it reads and scores
+// the photos and whether the page stays responsive meanwhile, in Debian's
+// Chromium (playwright-core). Also the way to use the page from a script:
+// screenshots of the grid's first pages, and keys pressed on named photos.
+//
+//   node web/bench/review-rate.mjs --labels ../shared/data/utkface/labels.csv [--limit 10000]
+//        [--folder DIR] [--site build/web] [--backend wasm] [--threads 1]
+//        [--shots DIR --pages 3] [--keys FILE.json] [--csv OUT.csv] [--json]
+//
+//   --labels CSV   a labels CSV (path,gender,...,sha256): the first --limit
+//                  rows (spread evenly over the file) are linked into a
+//                  temporary folder with their own labels.csv
+//   --folder DIR   open DIR as it is instead (its labels.csv, layout...)
+//   --shots DIR    screenshots of the grid's first --pages pages, and
+//                  order.json (the photos in the grid's order)
+//   --keys FILE    [[path, key], ...]: select each photo and press its key
+//                  (as a person would), then save the labels CSV to --csv
+//
+// Prints photos/s, the longest main-thread task (PerformanceObserver
+// 'longtask') and how many ran over 100 ms while reading.
+
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
+
+import { REPO, loadChromiumApi, startServer, withChromium } from '../../scripts/lib/browser.mjs';
+
+function parseArgs(argv) {
+  const options = { site: path.join(REPO, 'build/web'), limit: 10000, backend: 'wasm', threads: 1, pages: 3,
+    labels: null, folder: null, shots: null, keys: null, csv: null, json: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const name = argv[i].replace(/^--/, '');
+    if (name === 'json') options.json = true;
+    else if (name in options && i + 1 < argv.length) options[name] = argv[++i];
+    else {
+      console.error(`review-rate: unknown or incomplete argument '${argv[i]}' (see the comment at the top)`);
+      process.exit(2);
+    }
+  }
+  if (!options.labels === !options.folder) {
+    console.error('review-rate: give --labels CSV or --folder DIR');
+    process.exit(2);
+  }
+  return options;
+}
+
+/** A temporary folder of links to `limit` photos of the CSV, spread over it, with their labels.csv. */
+async function linkedFolder(csvPath, limit) {
+  const lines = (await readFile(csvPath, 'utf8')).trim().split('\n');
+  const header = lines[0];
+  const rows = lines.slice(1);
+  const step = Math.max(1, rows.length / limit);
+  const picked = [];
+  for (let k = 0; k < Math.min(limit, rows.length); k += 1) picked.push(rows[Math.floor(k * step)]);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'facegender-review-'));
+  const base = path.dirname(path.resolve(csvPath));
+  for (const row of picked) {
+    const file = row.split(',')[0];
+    await mkdir(path.join(dir, path.dirname(file)), { recursive: true });
+    await symlink(path.join(base, file), path.join(dir, file));
+  }
+  await writeFile(path.join(dir, 'labels.csv'), `${[header, ...picked].join('\n')}\n`);
+  return { dir, count: picked.length };
+}
+
+async function watchLongTasks(page) {
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+async function readFolder(page, dir) {
+  await page.evaluate(() => { window.__longTasks = []; });
+  const t0 = Date.now();
+  await page.setInputFiles('#folder-input', dir);
+  const listed = Date.now();
+  await page.waitForFunction(() => window.__review.counts().photos > 0 && !window.__review.scoring(), null,
+    { timeout: 3_600_000, polling: 1000 });
+  const seconds = (Date.now() - listed) / 1000;
+  const counts = await page.evaluate(() => window.__review.counts());
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  return { counts, seconds, listSeconds: (listed - t0) / 1000, rate: counts.scored / seconds,
+    longestTaskMs: Math.max(0, ...longTasks), tasksOver100Ms: longTasks.filter((ms) => ms > 100).length };
+}
+
+async function screenshots(page, shots, pages) {
+  await mkdir(shots, { recursive: true });
+  await writeFile(path.join(shots, 'order.json'), JSON.stringify(await page.evaluate(() => window.__review.order()), null, 0));
+  for (let k = 0; k < pages; k += 1) {
+    await page.screenshot({ path: path.join(shots, `grid-page-${k + 1}.png`), fullPage: true });
+    if (await page.isDisabled('#next-page')) break;
+    await page.click('#next-page');
+  }
+}
+
+/** Selects each named photo and presses its key, as a person would. */
+async function pressKeys(page, keys) {
+  await page.focus('#grid');
+  for (const [file, key] of keys) {
+    const at = await page.evaluate((p) => window.__review.order().indexOf(p), file);
+    if (at < 0) throw new Error(`${file} is not in the grid`);
+    await page.evaluate((position) => window.__review.select(position), at);
+    await page.keyboard.press(key);
+  }
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const chromiumApi = loadChromiumApi();
+  if (!chromiumApi) throw new Error('playwright-core is missing in web/node_modules: run scripts/setup.sh');
+  const linked = options.labels ? await linkedFolder(options.labels, Number(options.limit)) : null;
+  const dir = linked ? linked.dir : path.resolve(options.folder);
+  const server = await startServer(path.resolve(options.site));
+  try {
+    await withChromium(chromiumApi, '/usr/bin/chromium', [], async (context) => {
+      const page = context.pages()[0] ?? await context.newPage();
+      await watchLongTasks(page);
+      await page.goto(`${server.origin}/review.html?backend=${options.backend}&threads=${options.threads}`);
+      await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
+      const result = await readFolder(page, dir);
+      const summary = await page.textContent('#summary');
+      if (options.json) console.log(JSON.stringify({ ...result, summary }));
+      else {
+        console.log(`${result.counts.scored} photos read in ${result.seconds.toFixed(1)} s: ${result.rate.toFixed(1)} photos/s ` +
+          `(backend ${options.backend}, ${options.threads} thread${options.threads == 1 ? '' : 's'}; listing the folder ${result.listSeconds.toFixed(1)} s)`);
+        console.log(`main thread: longest task ${result.longestTaskMs.toFixed(0)} ms, ${result.tasksOver100Ms} over 100 ms`);
+        console.log(summary);
+      }
+      if (options.shots) await screenshots(page, path.resolve(options.shots), Number(options.pages));
+      if (options.keys) {
+        const t0 = Date.now();
+        await pressKeys(page, JSON.parse(await readFile(options.keys, 'utf8')));
+        console.log(`keys pressed in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${await page.textContent('#summary')}`);
+      }
+      if (options.csv) {
+        const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-csv')]);
+        await download.saveAs(path.resolve(options.csv));
+        console.log(`labels saved to ${options.csv}`);
+      }
+    });
+  } finally {
+    server.child.kill();
+    if (linked) await rm(linked.dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`review-rate: ${error.stack || error}`);
+  process.exit(1);
+});
