@@ -5,11 +5,11 @@
 // screenshots of the grid's first pages, and keys pressed on named photos.
 //
 //   node web/bench/review-rate.mjs --labels ../shared/data/utkface/labels.csv [--limit 10000]
-//        [--folder DIR] [--site build/web] [--backend wasm] [--threads 1]
+//        [--folder DIR] [--site build/web] [--backend wasm] [--threads 1] [--workers N]
 //        [--shots DIR --pages 3] [--keys FILE.json] [--csv OUT.csv] [--json]
 //
 //   --labels CSV   a labels CSV (path,gender,...,sha256): the first --limit
-//                  rows (spread evenly over the file) are linked into a
+//                  rows (spread evenly over the file) are copied into a
 //                  temporary folder with their own labels.csv
 //   --folder DIR   open DIR as it is instead (its labels.csv, layout...)
 //   --shots DIR    screenshots of the grid's first --pages pages, and
@@ -20,7 +20,7 @@
 // Prints photos/s, the longest main-thread task (PerformanceObserver
 // 'longtask') and how many ran over 100 ms while reading.
 
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -28,7 +28,7 @@ import process from 'node:process';
 import { REPO, loadChromiumApi, startServer, withChromium } from '../../scripts/lib/browser.mjs';
 
 function parseArgs(argv) {
-  const options = { site: path.join(REPO, 'build/web'), limit: 10000, backend: 'wasm', threads: 1, pages: 3,
+  const options = { site: path.join(REPO, 'build/web'), limit: 10000, backend: 'wasm', threads: 1, workers: null, pages: 3,
     labels: null, folder: null, shots: null, keys: null, csv: null, json: false };
   for (let i = 0; i < argv.length; i += 1) {
     const name = argv[i].replace(/^--/, '');
@@ -46,7 +46,7 @@ function parseArgs(argv) {
   return options;
 }
 
-/** A temporary folder of links to `limit` photos of the CSV, spread over it, with their labels.csv. */
+/** A temporary folder with copies of `limit` photos of the CSV, spread over it, with their labels.csv. */
 async function linkedFolder(csvPath, limit) {
   const lines = (await readFile(csvPath, 'utf8')).trim().split('\n');
   const header = lines[0];
@@ -59,7 +59,8 @@ async function linkedFolder(csvPath, limit) {
   for (const row of picked) {
     const file = row.split(',')[0];
     await mkdir(path.join(dir, path.dirname(file)), { recursive: true });
-    await symlink(path.join(base, file), path.join(dir, file));
+    // Copies: a folder input does not follow symbolic links.
+    await copyFile(path.join(base, file), path.join(dir, file));
   }
   await writeFile(path.join(dir, 'labels.csv'), `${[header, ...picked].join('\n')}\n`);
   return { dir, count: picked.length };
@@ -69,7 +70,7 @@ async function watchLongTasks(page) {
   await page.addInitScript(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+      for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, ms: entry.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
 }
@@ -84,8 +85,17 @@ async function readFolder(page, dir) {
   const seconds = (Date.now() - listed) / 1000;
   const counts = await page.evaluate(() => window.__review.counts());
   const longTasks = await page.evaluate(() => window.__longTasks);
-  return { counts, seconds, listSeconds: (listed - t0) / 1000, rate: counts.scored / seconds,
-    longestTaskMs: Math.max(0, ...longTasks), tasksOver100Ms: longTasks.filter((ms) => ms > 100).length };
+  const worker = await page.evaluate(() => window.__review.timings());
+  const workers = await page.evaluate(() => window.__review.workers());
+  // Which long tasks began before the page's change handler ran: the
+  // browser making the folder's File objects, in the task that then calls
+  // the handler (its own part, up to its first await, is a few ms).
+  const chosenAt = await page.evaluate(() => performance.getEntriesByName('review-folder-chosen').at(-1)?.startTime ?? 0);
+  const before = longTasks.filter((t) => t.start < chosenAt);
+  const after = longTasks.filter((t) => t.start >= chosenAt);
+  return { counts, seconds, worker, workers, listSeconds: (listed - t0) / 1000, rate: counts.scored / seconds,
+    longestTaskMs: Math.max(0, ...after.map((t) => t.ms)), tasksOver100Ms: after.filter((t) => t.ms > 100).length,
+    inputTaskMs: Math.max(0, ...before.map((t) => t.ms)) };
 }
 
 async function screenshots(page, shots, pages) {
@@ -120,15 +130,20 @@ async function main() {
     await withChromium(chromiumApi, '/usr/bin/chromium', [], async (context) => {
       const page = context.pages()[0] ?? await context.newPage();
       await watchLongTasks(page);
-      await page.goto(`${server.origin}/review.html?backend=${options.backend}&threads=${options.threads}`);
+      await page.goto(`${server.origin}/review.html?backend=${options.backend}&threads=${options.threads}${options.workers ? `&workers=${options.workers}` : ''}`);
       await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
       const result = await readFolder(page, dir);
       const summary = await page.textContent('#summary');
       if (options.json) console.log(JSON.stringify({ ...result, summary }));
       else {
         console.log(`${result.counts.scored} photos read in ${result.seconds.toFixed(1)} s: ${result.rate.toFixed(1)} photos/s ` +
-          `(backend ${options.backend}, ${options.threads} thread${options.threads == 1 ? '' : 's'}; listing the folder ${result.listSeconds.toFixed(1)} s)`);
-        console.log(`main thread: longest task ${result.longestTaskMs.toFixed(0)} ms, ${result.tasksOver100Ms} over 100 ms`);
+          `(backend ${options.backend}, ${options.threads} inference thread${options.threads == 1 ? '' : 's'} per worker, ` +
+          `${result.workers} worker${result.workers === 1 ? '' : 's'}; listing the folder ${result.listSeconds.toFixed(1)} s)`);
+        const stages = Object.entries(result.worker).map(([stage, ms]) =>
+          `${stage.replace(/Ms$/, '')} ${(ms / result.counts.scored).toFixed(1)}`).join(', ');
+        console.log(`worker time, ms per photo: ${stages}`);
+        console.log(`main thread, from the page's handler on: longest task ${result.longestTaskMs.toFixed(0)} ms, ` +
+          `${result.tasksOver100Ms} over 100 ms; the browser's own folder input before it: ${result.inputTaskMs.toFixed(0)} ms`);
         console.log(summary);
       }
       if (options.shots) await screenshots(page, path.resolve(options.shots), Number(options.pages));

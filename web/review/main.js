@@ -17,7 +17,7 @@ import { labelsCsv, labelRows, seedLayoutPlan } from './export.js';
 import { REVIEW_LABELS_FILE, readLayout } from './folder.js';
 import { PAGE_SIZE, ReviewGrid, largeWords } from './grid.js';
 import { canPickFolder, folderFromHandle, folderFromInput, mayWrite, writeInto } from './open.js';
-import { durationText, loadScorer, scoreAll } from './scoring.js';
+import { durationText, loadScorer, scoreAll, workerTimings } from './scoring.js';
 import { DecisionStore } from './store.js';
 
 /** @typedef {import('./decisions.js').Photo} Photo */
@@ -194,7 +194,7 @@ async function readPhotos(token, fileOf) {
   setStatus(`Reading ${total} photos…`);
   let lastDraw = 0;
   try {
-    await scoreAll(state.scorer.client, items, (results, progress) => {
+    await scoreAll(state.scorer.clients, items, (results, progress) => {
       if (token !== state.folderToken) return;
       results.forEach(applyResult);
       ui.progress.value = progress.done;
@@ -438,6 +438,7 @@ async function exportInto(target) {
 function wire() {
   ui.folderInput.addEventListener('change', async () => {
     if (ui.folderInput.files.length === 0) return;
+    performance.mark('review-folder-chosen');
     const folder = await folderFromInput(ui.folderInput.files);
     ui.folderInput.value = '';
     await openFolder(folder);
@@ -477,6 +478,8 @@ function installDebug() {
     order: () => state.view.map((p) => p.path),
     cursor: () => state.cursor,
     select: moveTo,
+    timings: () => ({ ...workerTimings }),
+    workers: () => state.scorer?.clients.length ?? 0,
     photo: (/** @type {string} */ path) => state.photos.find((p) => p.path === path),
     scoring: () => state.scoring,
     classNames: () => state.classNames.slice(),
@@ -516,7 +519,9 @@ async function start() {
     ui.folderInputLabel.textContent = 'Choose a folder (read only)…';
   }
   document.body.dataset.state = 'ready';
-  setStatus(`Ready (${state.scorer.backendName}). Open a folder of photos.`);
+  const readers = state.scorer.clients.length;
+  setStatus(`Ready (${state.scorer.backendName}; ${readers} worker${readers === 1 ? '' : 's'} reading photos). ` +
+    'Open a folder of photos.');
 }
 
 start();

@@ -55,25 +55,36 @@ function thumbnail(box, width, height) {
  * or {index, sha256?, error} when it cannot be read.
  * @param {{index: number, file: File, path: string}} item
  */
-async function readPhoto({ index, file, path }) {
+async function readPhoto({ index, file, path }, stages) {
   let sha256;
   try {
+    let t = performance.now();
+    const lap = (/** @type {keyof typeof stages} */ stage) => {
+      const now = performance.now();
+      stages[stage] += now - t;
+      t = now;
+    };
     const bytes = await file.arrayBuffer();
     sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
+    lap('hashMs');
     const decoded = await decodeImageFile(new File([bytes], path));
     const { width, height } = decoded;
     const rgba = drawPixels(capture, decoded.bitmap, width, height);
     decoded.bitmap.close();
+    lap('decodeMs');
     const { fg, finder, spec } = classifier;
     const batch = finder.faceInputs(rgba, width, height, 'photo', spec.cropSpec, spec.normalization);
     const check = fg.checkFaces(batch.faces, width, height);
+    lap('detectMs');
     const side = batch.input;
     const box = batch.boxes[0] ?? null;
+    const thumb = await thumbnail(box, width, height);
+    lap('thumbMs');
     return {
       index, sha256, split: fg.splitOfSha256(sha256), width, height, scaled: decoded.scaled,
       faces: batch.boxes.length, issue: check.issue, detail: check.detail, box,
       input: box ? batch.tensor.slice(0, side * side) : null,
-      thumb: await thumbnail(box, width, height),
+      thumb,
     };
   } catch (error) {
     return { index, sha256, error: /** @type {any} */ (error)?.message ?? String(error) };
@@ -114,17 +125,18 @@ const ops = {
   },
   /** @param {{items: {index: number, file: File, path: string}[]}} args */
   async score({ items }) {
-    const t0 = performance.now();
+    const stages = { hashMs: 0, decodeMs: 0, detectMs: 0, thumbMs: 0 };
     const photos = [];
-    for (const item of items) photos.push(await readPhoto(item));
+    for (const item of items) photos.push(await readPhoto(item, stages));
     const t1 = performance.now();
     await classifyBest(photos);
     for (const photo of photos) delete photo.input;
-    return { photos, timings: { readMs: t1 - t0, inferMs: performance.now() - t1 } };
+    return { photos, timings: { ...stages, inferMs: performance.now() - t1 } };
   },
 };
 
-self.onmessage = async ({ data: { id, op, args } }) => {
+/** @param {{id: number, op: string, args: any}} message */
+async function handle({ id, op, args }) {
   try {
     if (!(op in ops)) throw new Error(`unknown operation "${op}"`);
     if (op !== 'load' && !classifier) throw new Error('the model is not loaded');
@@ -132,4 +144,12 @@ self.onmessage = async ({ data: { id, op, args } }) => {
   } catch (error) {
     self.postMessage({ id, error: { name: error?.name ?? 'Error', message: error?.message ?? String(error) } });
   }
+}
+
+// One message at a time, in order: the batches queued ahead wait their turn
+// instead of interleaving at every await (which would hold every queued
+// batch's photos in memory at once and blur the timings).
+let queue = Promise.resolve();
+self.onmessage = ({ data }) => {
+  queue = queue.then(() => handle(data));
 };
