@@ -84,3 +84,19 @@ export async function openApp(context, url) {
     { timeout: 60000 });
   return { page, pageErrors };
 }
+
+/**
+ * Runs axe-core (its source evaluated by the test, not loaded by the page:
+ * the CSP stays as it is) and checks that it finds no serious or critical
+ * violation.
+ */
+export async function auditAccessibility(page, axeSource, what, check) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const { violations } = await window.axe.run(document, { resultTypes: ['violations'] });
+    return violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(serious.length === 0, `axe-core, ${what}: no serious or critical violation (${violations.length} minor)`,
+    JSON.stringify(serious));
+}

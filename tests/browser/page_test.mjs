@@ -32,7 +32,7 @@ import process from 'node:process';
 import { promisify } from 'node:util';
 
 import { REPO, loadChromiumApi, startServer, withChromium } from '../../scripts/lib/browser.mjs';
-import { createChecks, openApp, parseTestArgs, requireFile } from './harness.mjs';
+import { auditAccessibility, createChecks, openApp, parseTestArgs, requireFile } from './harness.mjs';
 
 const PORTRAIT = '2009_004587.jpg';  // 400 x 500, two faces
 const GROUP = '2008_001322.jpg';     // three faces
@@ -73,16 +73,7 @@ async function phone(page, options, shots) {
   await page.setViewportSize({ width: 1100, height: 900 });
 }
 
-async function audit(page, axeSource, what) {
-  await page.evaluate(axeSource);  // evaluated by the test, not loaded by the page: the CSP stays as it is
-  const violations = await page.evaluate(async () => {
-    const { violations } = await window.axe.run(document, { resultTypes: ['violations'] });
-    return violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, target: v.nodes[0]?.target }));
-  });
-  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(serious.length === 0, `axe-core, ${what}: no serious or critical violation (${violations.length} minor)`,
-    JSON.stringify(serious));
-}
+const audit = (page, axeSource, what) => auditAccessibility(page, axeSource, what, check);
 
 async function keyboardAndDownloads(page, options, shots) {
   await uploadPhoto(page, path.join(options.photos, GROUP));

@@ -6,12 +6,16 @@
 //
 //   node web/bench/review-rate.mjs --labels ../shared/data/utkface/labels.csv [--limit 10000]
 //        [--folder DIR] [--site build/web] [--backend wasm] [--threads 1] [--workers N]
-//        [--shots DIR --pages 3] [--keys FILE.json] [--csv OUT.csv] [--json]
+//        [--opfs] [--shots DIR --pages 3] [--keys FILE.json] [--csv OUT.csv] [--json]
 //
 //   --labels CSV   a labels CSV (path,gender,...,sha256): the first --limit
 //                  rows (spread evenly over the file) are copied into a
 //                  temporary folder with their own labels.csv
 //   --folder DIR   open DIR as it is instead (its labels.csv, layout...)
+//   --opfs         open the folder as the folder picker gives it (a
+//                  directory handle, listed asynchronously) instead of
+//                  through the folder input: the files are first copied
+//                  into the page's origin-private file system
 //   --shots DIR    screenshots of the grid's first --pages pages, and
 //                  order.json (the photos in the grid's order)
 //   --keys FILE    [[path, key], ...]: select each photo and press its key
@@ -20,7 +24,7 @@
 // Prints photos/s, the longest main-thread task (PerformanceObserver
 // 'longtask') and how many ran over 100 ms while reading.
 
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
@@ -29,10 +33,10 @@ import { REPO, loadChromiumApi, startServer, withChromium } from '../../scripts/
 
 function parseArgs(argv) {
   const options = { site: path.join(REPO, 'build/web'), limit: 10000, backend: 'wasm', threads: 1, workers: null, pages: 3,
-    labels: null, folder: null, shots: null, keys: null, csv: null, json: false };
+    labels: null, folder: null, shots: null, keys: null, csv: null, json: false, opfs: false };
   for (let i = 0; i < argv.length; i += 1) {
     const name = argv[i].replace(/^--/, '');
-    if (name === 'json') options.json = true;
+    if (name === 'json' || name === 'opfs') options[name] = true;
     else if (name in options && i + 1 < argv.length) options[name] = argv[++i];
     else {
       console.error(`review-rate: unknown or incomplete argument '${argv[i]}' (see the comment at the top)`);
@@ -75,10 +79,51 @@ async function watchLongTasks(page) {
   });
 }
 
-async function readFolder(page, dir) {
+/** Every file under `dir` (relative paths), copied into the page's origin-private file system under bench/. */
+async function copyIntoOpfs(page, dir) {
+  const files = [];
+  const walk = async (sub) => {
+    for (const entry of await readdir(path.join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(rel);
+      else files.push(rel);
+    }
+  };
+  await walk('');
+  await page.evaluate(async () => {
+    const root = await navigator.storage.getDirectory();
+    await root.removeEntry('bench', { recursive: true }).catch(() => {});
+  });
+  for (let i = 0; i < files.length; i += 200) {
+    const chunk = [];
+    for (const rel of files.slice(i, i + 200)) chunk.push({ rel, b64: (await readFile(path.join(dir, rel))).toString('base64') });
+    await page.evaluate(async (list) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('bench', { create: true });
+      for (const { rel, b64 } of list) {
+        let folder = root;
+        const parts = rel.split('/');
+        for (const part of parts.slice(0, -1)) folder = await folder.getDirectoryHandle(part, { create: true });
+        const writable = await (await folder.getFileHandle(parts.at(-1), { create: true })).createWritable();
+        await writable.write(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+        await writable.close();
+      }
+    }, chunk);
+  }
+}
+
+async function readFolder(page, dir, opfs) {
+  if (opfs) await copyIntoOpfs(page, dir);
   await page.evaluate(() => { window.__longTasks = []; });
   const t0 = Date.now();
-  await page.setInputFiles('#folder-input', dir);
+  if (opfs) {
+    await page.evaluate(() => {
+      performance.mark('review-folder-chosen');
+      navigator.storage.getDirectory().then((root) => root.getDirectoryHandle('bench')).then((handle) => window.__review.openHandle(handle));
+    });
+    await page.waitForFunction(() => window.__review.counts().photos > 0, null, { timeout: 600000, polling: 200 });
+  } else {
+    await page.setInputFiles('#folder-input', dir);
+  }
   const listed = Date.now();
   await page.waitForFunction(() => window.__review.counts().photos > 0 && !window.__review.scoring(), null,
     { timeout: 3_600_000, polling: 1000 });
@@ -86,6 +131,7 @@ async function readFolder(page, dir) {
   const counts = await page.evaluate(() => window.__review.counts());
   const longTasks = await page.evaluate(() => window.__longTasks);
   const worker = await page.evaluate(() => window.__review.timings());
+  const redrawMs = await page.evaluate(() => Math.max(0, ...performance.getEntriesByName('review-redraw').map((e) => e.duration)));
   const workers = await page.evaluate(() => window.__review.workers());
   // Which long tasks began before the page's change handler ran: the
   // browser making the folder's File objects, in the task that then calls
@@ -93,7 +139,7 @@ async function readFolder(page, dir) {
   const chosenAt = await page.evaluate(() => performance.getEntriesByName('review-folder-chosen').at(-1)?.startTime ?? 0);
   const before = longTasks.filter((t) => t.start < chosenAt);
   const after = longTasks.filter((t) => t.start >= chosenAt);
-  return { counts, seconds, worker, workers, listSeconds: (listed - t0) / 1000, rate: counts.scored / seconds,
+  return { counts, seconds, worker, workers, redrawMs, listSeconds: (listed - t0) / 1000, rate: counts.scored / seconds,
     longestTaskMs: Math.max(0, ...after.map((t) => t.ms)), tasksOver100Ms: after.filter((t) => t.ms > 100).length,
     inputTaskMs: Math.max(0, ...before.map((t) => t.ms)) };
 }
@@ -132,8 +178,9 @@ async function main() {
       await watchLongTasks(page);
       await page.goto(`${server.origin}/review.html?backend=${options.backend}&threads=${options.threads}${options.workers ? `&workers=${options.workers}` : ''}`);
       await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
-      const result = await readFolder(page, dir);
+      const result = await readFolder(page, dir, options.opfs);
       const summary = await page.textContent('#summary');
+      result.issues = await page.evaluate(() => window.__review.issues());
       if (options.json) console.log(JSON.stringify({ ...result, summary }));
       else {
         console.log(`${result.counts.scored} photos read in ${result.seconds.toFixed(1)} s: ${result.rate.toFixed(1)} photos/s ` +
@@ -143,8 +190,10 @@ async function main() {
           `${stage.replace(/Ms$/, '')} ${(ms / result.counts.scored).toFixed(1)}`).join(', ');
         console.log(`worker time, ms per photo: ${stages}`);
         console.log(`main thread, from the page's handler on: longest task ${result.longestTaskMs.toFixed(0)} ms, ` +
-          `${result.tasksOver100Ms} over 100 ms; the browser's own folder input before it: ${result.inputTaskMs.toFixed(0)} ms`);
+          `${result.tasksOver100Ms} over 100 ms (the longest redraw of the grid while reading: ${result.redrawMs.toFixed(0)} ms); ` +
+          `the browser's own folder input before it: ${result.inputTaskMs.toFixed(0)} ms`);
         console.log(summary);
+        console.log(`face checks: ${JSON.stringify(result.issues)}`);
       }
       if (options.shots) await screenshots(page, path.resolve(options.shots), Number(options.pages));
       if (options.keys) {

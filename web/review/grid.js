@@ -11,7 +11,8 @@ export const PAGE_SIZE = 60;
 /** @typedef {import('./decisions.js').Photo} Photo */
 
 const ISSUE_TEXT = {
-  no_face: 'no face', several_faces: 'several faces', too_small: 'face too small', too_turned: 'face turned',
+  // Turned faces are dropped only by `prepare --pose-filter`.
+  no_face: 'no face', several_faces: 'several faces', too_small: 'face too small', too_turned: 'turned (pose filter)',
 };
 
 /**
@@ -99,15 +100,17 @@ export class ReviewGrid {
     const model = document.createElement('span');
     model.className = 'tile-model';
     model.textContent = `model: ${words.model}`;
-    li.append(picture, label, model);
+    // The path, for screen readers, as the first words of the option's name.
+    const name = document.createElement('span');
+    name.className = 'visually-hidden';
+    name.textContent = `${photo.path}: `;
+    li.append(name, picture, label, model);
     if (words.flag) {
       const flag = document.createElement('span');
       flag.className = 'tile-flag';
       flag.textContent = words.flag;
       li.append(flag);
     }
-    li.setAttribute('aria-label', `${photo.path}: ${words.label}, ${words.state}; model ${words.model}` +
-      `${words.flag ? `; ${words.flag}` : ''}`);
     return li;
   }
 }

@@ -205,6 +205,7 @@ async function readPhotos(token, fileOf) {
         lastDraw = performance.now();
         sortPhotos();
         render();
+        performance.measure('review-redraw', { start: lastDraw });
       }
     }, () => token !== state.folderToken);
   } catch (error) {
@@ -263,6 +264,8 @@ async function decide(decision) {
   if (stays) state.cursor = Math.min(state.cursor + 1, state.view.length - 1);
   refreshView();
   render();
+  // Deciding in the large view goes on to the next photo there.
+  if (ui.large.open) showLarge();
   try {
     await state.store?.decide(photo.sha256, photo.path, decision);
     ui.undo.disabled = false;
@@ -339,10 +342,12 @@ function onKey(event) {
 let largeUrl = '';
 
 function toggleLarge() {
-  if (ui.large.open) {
-    ui.large.close();
-    return;
-  }
+  if (ui.large.open) ui.large.close();
+  else showLarge();
+}
+
+/** The selected photo in the large view (opened if it is not). */
+function showLarge() {
   const photo = state.view[state.cursor];
   if (!photo || !state.folder) return;
   const file = state.folder.files.find((f) => f.path === photo.path)?.file;
@@ -353,7 +358,7 @@ function toggleLarge() {
   ui.largeImage.src = largeUrl;
   ui.largeImage.alt = `${photo.path}, labelled ${words.label ?? 'nothing yet'}`;
   ui.largeText.textContent = words.text;
-  ui.large.showModal();
+  if (!ui.large.open) ui.large.showModal();
 }
 
 // ---------------------------------------------------------------- saving and exporting
@@ -439,9 +444,13 @@ function wire() {
   ui.folderInput.addEventListener('change', async () => {
     if (ui.folderInput.files.length === 0) return;
     performance.mark('review-folder-chosen');
-    const folder = await folderFromInput(ui.folderInput.files);
+    await openFolder(await folderFromInput(ui.folderInput.files));
+  });
+  // Emptied when clicked, not after reading: letting go of 10,000 File
+  // objects takes the browser a while, and this way the same folder chosen
+  // again still counts as a change.
+  ui.folderInput.addEventListener('click', () => {
     ui.folderInput.value = '';
-    await openFolder(folder);
   });
   ui.pickFolder.addEventListener('click', async () => {
     let handle;
@@ -480,6 +489,11 @@ function installDebug() {
     select: moveTo,
     timings: () => ({ ...workerTimings }),
     workers: () => state.scorer?.clients.length ?? 0,
+    issues: () => state.photos.reduce((/** @type {Record<string, number>} */ n, p) => {
+      const key = p.error ? 'unreadable' : p.issue ?? 'unread';
+      n[key] = (n[key] ?? 0) + 1;
+      return n;
+    }, {}),
     photo: (/** @type {string} */ path) => state.photos.find((p) => p.path === path),
     scoring: () => state.scoring,
     classNames: () => state.classNames.slice(),
