@@ -46,7 +46,7 @@ const REPO = path.dirname(WEB_DIR);
 // is written with this build's file list.
 const PAGE_FILES = ['index.html', 'style.css', 'favicon.svg', 'manifest.webmanifest',
   'app/main.js', 'app/view.js', 'app/layout.js', 'app/results.js', 'app/live.js', 'app/options.js',
-  'app/debug.js', 'app/inspector.js', 'examples/minimal/index.html', 'examples/minimal/main.js',
+  'app/debug.js', 'app/inspector.js', 'app/download.js', 'examples/minimal/index.html', 'examples/minimal/main.js',
   'review.html', 'review/main.js', 'review/folder.js', 'review/decisions.js', 'review/export.js', 'review/store.js',
   'review/open.js', 'review/scoring.js', 'review/grid.js', 'review/review-worker.js'];
 // npm packages the pages import by name, copied into DIR/vendor/; the build

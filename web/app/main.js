@@ -12,6 +12,7 @@
 
 import { FaceGender, FaceGenderError } from '../facegender/facegender.js';
 import { debug, installDebug, logFrame, recordResult } from './debug.js';
+import { saveBlob } from './download.js';
 import { LiveSource } from './live.js';
 import { offlineWanted, requestedBackend, requestedThreads } from './options.js';
 import { ResultsList, resultRecord } from './results.js';
@@ -388,15 +389,6 @@ function setUpPicking() {
   ui.inspectorCanvas.addEventListener('keydown', arrows);
 }
 
-/** @param {Blob} blob @param {string} fileName */
-function saveBlob(blob, fileName) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 const stem = (/** @type {string} */ name) => (name.replace(/\.[^.]+$/, '') || 'picture').replace(/[^\w.-]+/g, '_');
 

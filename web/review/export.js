@@ -3,8 +3,8 @@
 //
 //   labels CSV   path,label,sha256,review — path relative to the opened
 //                folder (save the file there), label a class name or
-//                "ambiguous" (prepare --labels FILE --ambiguous-label
-//                ambiguous --classes <the model's>), sha256 checked by
+//                "ambiguous" (prepare --labels FILE --label-column label
+//                --ambiguous-label ambiguous --classes <the model's>), sha256 checked by
 //                prepare, review what happened to the label (given,
 //                confirmed, changed, labelled, ambiguous). Photos decided
 //                "not usable", unreadable or with no label are left out.

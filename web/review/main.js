@@ -11,6 +11,7 @@
 //   grid.js       the thumbnails, a page at a time, and the large view
 
 import { defaultOrtThreads } from '../facegender/settings.js';
+import { saveBlob } from '../app/download.js';
 import { requestedBackend, requestedThreads } from '../app/options.js';
 import { FILTERS, byNeed, decisionKeys, tally } from './decisions.js';
 import { labelsCsv, labelRows, seedLayoutPlan } from './export.js';
@@ -384,25 +385,12 @@ async function writeLabelsFile() {
   render();
 }
 
-/**
- * @param {Blob} blob
- * @param {string} fileName
- */
-function download(blob, fileName) {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 function saveCsv() {
   const { rows, left } = labelRows(state.photos, state.classNames);
-  download(new Blob([labelsCsv(state.photos, state.classNames)], { type: 'text/csv' }), REVIEW_LABELS_FILE);
+  saveBlob(new Blob([labelsCsv(state.photos, state.classNames)], { type: 'text/csv' }), REVIEW_LABELS_FILE);
   setStatus(`Saved ${rows.length} labels as ${REVIEW_LABELS_FILE} (left out: ${left.unusable} not usable, ` +
     `${left.unreadable} unreadable, ${left.unlabelled} with no label). Put it in the photos' folder and run ` +
-    `facegender prepare --labels ${REVIEW_LABELS_FILE} --classes ${state.classNames.join(',')} --ambiguous-label ambiguous --out DATASET`);
+    `facegender prepare --labels ${REVIEW_LABELS_FILE} --label-column label --classes ${state.classNames.join(',')} --ambiguous-label ambiguous --out DATASET`);
 }
 
 async function exportFolders() {
