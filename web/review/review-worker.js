@@ -38,9 +38,12 @@ function thumbnail(box, width, height) {
   let x = (width - side) / 2;
   let y = (height - side) / 2;
   if (box) {
-    side = Math.max(box.width, box.height) * THUMB_CONTEXT;
-    x = box.x + box.width / 2 - side / 2;
-    y = box.y + box.height / 2 - side / 2;
+    // Around the face, but no larger than the picture and kept inside it
+    // where it can be, so a tight crop of one face fills its tile.
+    side = Math.min(Math.max(box.width, box.height) * THUMB_CONTEXT, side);
+    const clamp = (v, room) => Math.min(Math.max(v, Math.min(0, room)), Math.max(0, room));
+    x = clamp(box.x + box.width / 2 - side / 2, width - side);
+    y = clamp(box.y + box.height / 2 - side / 2, height - side);
   }
   thumbContext.fillStyle = '#808080';
   thumbContext.fillRect(0, 0, THUMB_SIDE, THUMB_SIDE);
