@@ -26,7 +26,8 @@
 //    labels the page gave;
 //  * with a folder the page may write to (the origin-private file system
 //    standing in for a picked folder), each decision lands in
-//    labels.reviewed.csv there, and the seed-layout export writes
+//    labels.reviewed.csv there, which brings the decisions back when the
+//    browser's storage is cleared, and the seed-layout export writes
 //    Train/Eval/ambiguous by the split rule;
 //  * axe-core finds no serious or critical violation, light and dark;
 //  * a phone-sized window does not scroll sideways.
@@ -334,6 +335,13 @@ async function checkFolderWriting(page, expected, dir) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       text = await read().catch(() => '');
     }
+    // This browser's storage cleared: the decisions come back from the file.
+    const decidedRow = text.trim().split('\n').slice(1).map((line) => line.split(','))
+      .find((cells) => ['changed', 'ambiguous', 'confirmed', 'labelled'].includes(cells[3]));
+    await window.__review.forget();
+    await window.__review.openHandle(dir);
+    const restored = decidedRow ? { path: decidedRow[0], label: decidedRow[1],
+      decision: window.__review.photo(decidedRow[0]).decision } : null;
     const target = await root.getDirectoryHandle('export', { create: true });
     await window.__review.exportInto(target);
     const listing = [];
@@ -344,10 +352,13 @@ async function checkFolderWriting(page, expected, dir) {
       }
     };
     await walk(target, '');
-    return { first, text, listing: listing.sort() };
+    return { first, text, restored, listing: listing.sort() };
   }, files);
   check(result.text.startsWith('path,label,sha256,review') && !result.text.includes(`${result.first},`),
     `a decision is written to labels.reviewed.csv in a folder the page may write to (${result.first} marked not usable is left out)`);
+  check(result.restored && result.restored.decision === result.restored.label,
+    `with this browser's storage cleared, reopening the folder takes the decisions from its labels.reviewed.csv ` +
+    `(${result.restored?.path}: ${result.restored?.decision})`);
   const wrong = result.listing.filter((file) => {
     const name = file.split('/').pop();
     const e = expected.get(name);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { AMBIGUOUS, UNUSABLE, byNeed, currentLabel, decisionKeys, need, reviewState, tally, FILTERS }
   from '../../web/review/decisions.js';
 import { labelRows, labelsCsv, seedLayoutPlan } from '../../web/review/export.js';
-import { classOf, csvLabels, findLabelsCsv, pathInFolder, readLayout, REVIEW_LABELS_FILE }
+import { classOf, csvLabels, findLabelsCsv, pathInFolder, readLayout, reviewedDecisions, REVIEW_LABELS_FILE }
   from '../../web/review/folder.js';
 
 const CLASSES = ['male', 'female'];
@@ -149,4 +149,22 @@ test('the seed layout puts test photos in Eval, the rest in Train, ambiguous apa
   const plan = seedLayoutPlan(photos, CLASSES).map((p) => p.target);
   assert.deepEqual(plan, ['Eval/male/a.jpg', 'Train/male/a.jpg', 'Train/female/a.jpg',
     `Train/female/${'3'.padStart(64, 'a').slice(0, 8)}-a.jpg`, 'ambiguous/b.jpg']);
+});
+
+test('reviewedDecisions takes back what a person decided from the page\'s own CSV, nothing else', () => {
+  const h = (c) => c.repeat(64);
+  const text = [
+    'path,label,sha256,review',
+    `a.jpg,female,${h('a')},changed`,
+    `b.jpg,male,${h('b')},given`,
+    `c.jpg,ambiguous,${h('c')},ambiguous`,
+    `d.jpg,cat,${h('d')},changed`,
+    'e.jpg,male,not-a-hash,confirmed',
+    `f.jpg,male,${h('f')},confirmed`,
+  ].join('\n');
+  assert.deepEqual([...reviewedDecisions(text, CLASSES)], [[h('a'), 'female'], [h('c'), AMBIGUOUS], [h('f'), 'male']]);
+  assert.equal(reviewedDecisions('path,label\na.jpg,male\n', CLASSES).size, 0, 'another CSV holds no decisions');
+  // What the page writes, read back.
+  const photos = [{ ...photo(0, 0, 0.9), decision: 'female' }, photo(1, 1, 0.9)];
+  assert.deepEqual([...reviewedDecisions(labelsCsv(photos, CLASSES), CLASSES)], [[photos[0].sha256, 'female']]);
 });

@@ -162,3 +162,29 @@ export function readLayout(paths, classNames, csv = null) {
   const photos = images.map((path) => ({ path, given: null, givenAmbiguous: false, note: '' }));
   return { layout: 'flat', csv: null, photos, problems: 0 };
 }
+
+/** The `review` values of decisions a person made (the rest are labels as given). */
+const DECIDED = new Set(['confirmed', 'changed', 'labelled', 'ambiguous']);
+
+/**
+ * The decisions in a labels.reviewed.csv the page wrote earlier, by SHA-256:
+ * what brings them back when this browser's storage was cleared. Rows
+ * without a SHA-256, with a label that is neither a class nor "ambiguous", or
+ * that only repeat a given label are not decisions. Returns an empty Map for
+ * a file without the page's columns.
+ * @param {string} text
+ * @param {string[]} classNames
+ */
+export function reviewedDecisions(text, classNames) {
+  const [header = [], ...records] = csvParseRows(text.replace(/^\uFEFF/, ''));
+  const at = Object.fromEntries(['label', 'sha256', 'review'].map((name) => [name, header.indexOf(name)]));
+  /** @type {Map<string, string>} */
+  const decisions = new Map();
+  if (Object.values(at).some((i) => i < 0)) return decisions;
+  for (const row of records) {
+    const [label, sha256, review] = [row[at.label], row[at.sha256], row[at.review]].map((v) => (v ?? '').trim());
+    const known = label === AMBIGUOUS || classNames.includes(label);
+    if (/^[0-9a-f]{64}$/.test(sha256) && known && DECIDED.has(review)) decisions.set(sha256, label);
+  }
+  return decisions;
+}

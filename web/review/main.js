@@ -15,7 +15,7 @@ import { saveBlob } from '../app/download.js';
 import { requestedBackend, requestedThreads } from '../app/options.js';
 import { FILTERS, byNeed, decisionKeys, tally } from './decisions.js';
 import { labelsCsv, labelRows, seedLayoutPlan } from './export.js';
-import { REVIEW_LABELS_FILE, readLayout } from './folder.js';
+import { REVIEW_LABELS_FILE, readLayout, reviewedDecisions } from './folder.js';
 import { PAGE_SIZE, ReviewGrid, largeWords } from './grid.js';
 import { canPickFolder, folderFromHandle, folderFromInput, mayWrite, writeInto } from './open.js';
 import { durationText, loadScorer, scoreAll, workerTimings } from './scoring.js';
@@ -161,7 +161,11 @@ async function openFolder(folder) {
   state.layout = layout.csv ? `labels from ${layout.csv}` : `${layout.layout} layout`;
   state.photos = layout.photos.map((p, index) => ({ ...p, index, scored: false, decision: null }));
   state.byHash = new Map();
-  state.stored = state.store ? await state.store.all() : new Map();
+  // This browser's decisions, and where it has none for a photo, those in the
+  // labels.reviewed.csv the page wrote into the folder (storage cleared,
+  // another browser).
+  const fromFile = folder.reviewed ? reviewedDecisions(folder.reviewed, state.classNames) : new Map();
+  state.stored = new Map([...fromFile, ...(state.store ? await state.store.all() : [])]);
   state.frozen = false;
   state.cursor = 0;
   state.lastWrite = '';
@@ -487,6 +491,7 @@ function installDebug() {
     classNames: () => state.classNames.slice(),
     openHandle: async (/** @type {FileSystemDirectoryHandle} */ handle) => openFolder(await folderFromHandle(handle)),
     exportInto,
+    forget: () => state.store?.clear(),
   };
 }
 

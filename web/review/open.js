@@ -5,12 +5,13 @@
 // of {path, file} relative to the folder, and the labels CSV's text when
 // there is one.
 
-import { findLabelsCsv, pathInFolder } from './folder.js';
+import { REVIEW_LABELS_FILE, findLabelsCsv, pathInFolder } from './folder.js';
 
 /**
  * @typedef {{path: string, file: File}} FolderFile
  * @typedef {{name: string, files: FolderFile[], csv: {name: string, text: string} | null,
- *            handle: FileSystemDirectoryHandle | null}} OpenedFolder
+ *            reviewed: string | null, handle: FileSystemDirectoryHandle | null}} OpenedFolder
+ * reviewed: the text of the page's own labels.reviewed.csv in the folder, if any
  */
 
 /** Whether this browser lets the page pick a folder it may write to. */
@@ -29,6 +30,15 @@ async function labelsCsvOf(files) {
 }
 
 /**
+ * The text of the page's own labels.reviewed.csv among `files`, or null.
+ * @param {FolderFile[]} files
+ */
+async function reviewedOf(files) {
+  const entry = files.find((f) => f.path === REVIEW_LABELS_FILE);
+  return entry ? entry.file.text() : null;
+}
+
+/**
  * A folder from an <input type=file webkitdirectory>'s files.
  * @param {FileList | File[]} fileList
  * @returns {Promise<OpenedFolder>}
@@ -37,7 +47,7 @@ export async function folderFromInput(fileList) {
   const list = Array.from(fileList);
   const files = list.map((file) => ({ path: pathInFolder(file.webkitRelativePath || file.name), file }));
   const name = (list[0]?.webkitRelativePath || '').split('/')[0] || 'the folder';
-  return { name, files, csv: await labelsCsvOf(files), handle: null };
+  return { name, files, csv: await labelsCsvOf(files), reviewed: await reviewedOf(files), handle: null };
 }
 
 /**
@@ -70,7 +80,7 @@ async function walk(dir, prefix, into, onCount) {
  */
 export async function folderFromHandle(handle, onCount = () => {}) {
   const files = await walk(handle, '', [], onCount);
-  return { name: handle.name, files, csv: await labelsCsvOf(files), handle };
+  return { name: handle.name, files, csv: await labelsCsvOf(files), reviewed: await reviewedOf(files), handle };
 }
 
 /**
