@@ -51,7 +51,7 @@ function parseArgs(argv) {
 }
 
 /** A temporary folder with copies of `limit` photos of the CSV, spread over it, with their labels.csv. */
-async function linkedFolder(csvPath, limit) {
+async function copiedFolder(csvPath, limit) {
   const lines = (await readFile(csvPath, 'utf8')).trim().split('\n');
   const header = lines[0];
   const rows = lines.slice(1);
@@ -169,8 +169,8 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const chromiumApi = loadChromiumApi();
   if (!chromiumApi) throw new Error('playwright-core is missing in web/node_modules: run scripts/setup.sh');
-  const linked = options.labels ? await linkedFolder(options.labels, Number(options.limit)) : null;
-  const dir = linked ? linked.dir : path.resolve(options.folder);
+  const copied = options.labels ? await copiedFolder(options.labels, Number(options.limit)) : null;
+  const dir = copied ? copied.dir : path.resolve(options.folder);
   const server = await startServer(path.resolve(options.site));
   try {
     await withChromium(chromiumApi, '/usr/bin/chromium', [], async (context) => {
@@ -209,7 +209,7 @@ async function main() {
     });
   } finally {
     server.child.kill();
-    if (linked) await rm(linked.dir, { recursive: true, force: true });
+    if (copied) await rm(copied.dir, { recursive: true, force: true });
   }
 }
 

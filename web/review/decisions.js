@@ -38,15 +38,23 @@ export function isFlagged(/** @type {Photo} */ photo) {
 }
 
 /**
+ * The label the folder gave the photo: a class name, AMBIGUOUS or null.
+ * @param {Photo} photo
+ * @param {string[]} classNames
+ */
+function givenLabel(photo, classNames) {
+  if (photo.givenAmbiguous) return AMBIGUOUS;
+  return photo.given === null ? null : classNames[photo.given];
+}
+
+/**
  * The label the photo has now: the decision, else the given label; a class
  * name, AMBIGUOUS, UNUSABLE or null (none yet).
  * @param {Photo} photo
  * @param {string[]} classNames
  */
 export function currentLabel(photo, classNames) {
-  if (photo.decision) return photo.decision;
-  if (photo.givenAmbiguous) return AMBIGUOUS;
-  return photo.given === null ? null : classNames[photo.given];
+  return photo.decision || givenLabel(photo, classNames);
 }
 
 /**
@@ -60,7 +68,7 @@ export function reviewState(photo, classNames) {
   const { decision } = photo;
   if (!decision) return 'unreviewed';
   if (decision === AMBIGUOUS || decision === UNUSABLE) return decision;
-  const given = photo.givenAmbiguous ? AMBIGUOUS : photo.given === null ? null : classNames[photo.given];
+  const given = givenLabel(photo, classNames);
   if (given === null) return 'labelled';
   return decision === given ? 'confirmed' : 'changed';
 }

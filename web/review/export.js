@@ -45,12 +45,20 @@ export function labelRows(photos, classNames) {
 }
 
 /**
+ * The labels CSV's text for rows from labelRows.
+ * @param {ReturnType<typeof labelRows>['rows']} rows
+ */
+export function formatLabelRows(rows) {
+  return `${csvFormat(rows, CSV_COLUMNS)}\n`;
+}
+
+/**
  * The labels CSV's text.
  * @param {Photo[]} photos
  * @param {string[]} classNames
  */
 export function labelsCsv(photos, classNames) {
-  return `${csvFormat(labelRows(photos, classNames).rows, CSV_COLUMNS)}\n`;
+  return formatLabelRows(labelRows(photos, classNames).rows);
 }
 
 /**

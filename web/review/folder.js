@@ -99,6 +99,22 @@ export function seedLabel(path, classNames) {
 }
 
 /**
+ * A CSV's column names (trimmed) and its rows as objects by column name,
+ * blank lines skipped; a leading byte-order mark is ignored.
+ * @param {string} text
+ * @returns {{columns: string[], rows: Record<string, string>[]}}
+ */
+function csvRecords(text) {
+  // csvParseRows, not csvParse: the latter compiles a function per header,
+  // which the page's Content-Security-Policy (no eval) forbids.
+  const [header = [], ...records] = csvParseRows(text.replace(/^\uFEFF/, ''));
+  const columns = header.map((name) => name.trim());
+  const rows = records.filter((r) => r.length > 1 || r[0] !== '')
+    .map((r) => Object.fromEntries(columns.map((name, i) => [name, r[i] ?? ''])));
+  return { columns, rows };
+}
+
+/**
  * The given labels a CSV holds, by path: {labels: Map path -> Labelled,
  * column, problems}. Throws an Error naming the file when it has no `path`
  * column or no label column.
@@ -107,12 +123,7 @@ export function seedLabel(path, classNames) {
  * @param {string[]} classNames
  */
 export function csvLabels(text, fileName, classNames) {
-  // csvParseRows, not csvParse: the latter compiles a function per header,
-  // which the page's Content-Security-Policy (no eval) forbids.
-  const [header = [], ...records] = csvParseRows(text.replace(/^\uFEFF/, ''));
-  const columns = header.map((name) => name.trim());
-  const rows = records.filter((r) => r.length > 1 || r[0] !== '')
-    .map((r) => Object.fromEntries(columns.map((name, i) => [name, r[i] ?? ''])));
+  const { columns, rows } = csvRecords(text);
   if (!columns.includes('path')) {
     throw new Error(`${fileName}: no "path" column (columns: ${columns.join(', ') || 'none'})`);
   }
@@ -176,13 +187,12 @@ const DECIDED = new Set(['confirmed', 'changed', 'labelled', 'ambiguous']);
  * @param {string[]} classNames
  */
 export function reviewedDecisions(text, classNames) {
-  const [header = [], ...records] = csvParseRows(text.replace(/^\uFEFF/, ''));
-  const at = Object.fromEntries(['label', 'sha256', 'review'].map((name) => [name, header.indexOf(name)]));
+  const { columns, rows } = csvRecords(text);
   /** @type {Map<string, string>} */
   const decisions = new Map();
-  if (Object.values(at).some((i) => i < 0)) return decisions;
-  for (const row of records) {
-    const [label, sha256, review] = [row[at.label], row[at.sha256], row[at.review]].map((v) => (v ?? '').trim());
+  if (!['label', 'sha256', 'review'].every((name) => columns.includes(name))) return decisions;
+  for (const row of rows) {
+    const [label, sha256, review] = [row.label, row.sha256, row.review].map((v) => v.trim());
     const known = label === AMBIGUOUS || classNames.includes(label);
     if (/^[0-9a-f]{64}$/.test(sha256) && known && DECIDED.has(review)) decisions.set(sha256, label);
   }

@@ -14,7 +14,7 @@ import { defaultOrtThreads } from '../facegender/settings.js';
 import { saveBlob } from '../app/download.js';
 import { requestedBackend, requestedThreads } from '../app/options.js';
 import { FILTERS, byNeed, decisionKeys, tally } from './decisions.js';
-import { labelsCsv, labelRows, seedLayoutPlan } from './export.js';
+import { formatLabelRows, labelsCsv, labelRows, seedLayoutPlan } from './export.js';
 import { REVIEW_LABELS_FILE, readLayout, reviewedDecisions } from './folder.js';
 import { PAGE_SIZE, ReviewGrid, largeWords } from './grid.js';
 import { canPickFolder, folderFromHandle, folderFromInput, mayWrite, writeInto } from './open.js';
@@ -45,6 +45,8 @@ const state = {
   keys: new Map(),
   /** @type {import('./open.js').OpenedFolder | null} */
   folder: null,
+  /** @type {Map<string, File>} the open folder's files by path */
+  fileOf: new Map(),
   layout: '',
   /** @type {Photo[]} in the folder's path order */
   photos: [],
@@ -156,8 +158,8 @@ async function openFolder(folder) {
     showMessage(/** @type {Error} */ (error).message);
     return;
   }
-  const fileOf = new Map(folder.files.map((f) => [f.path, f.file]));
   state.folder = folder;
+  state.fileOf = new Map(folder.files.map((f) => [f.path, f.file]));
   state.layout = layout.csv ? `labels from ${layout.csv}` : `${layout.layout} layout`;
   state.photos = layout.photos.map((p, index) => ({ ...p, index, scored: false, decision: null }));
   state.byHash = new Map();
@@ -181,16 +183,15 @@ async function openFolder(folder) {
   }
   render();
   ui.grid.focus();
-  await readPhotos(token, fileOf);
+  await readPhotos(token);
 }
 
 /**
- * Reads and scores the open folder's photos in the worker.
+ * Reads and scores the open folder's photos in the workers.
  * @param {number} token
- * @param {Map<string, File>} fileOf
  */
-async function readPhotos(token, fileOf) {
-  const items = state.photos.map((p) => ({ index: p.index, file: /** @type {File} */ (fileOf.get(p.path)), path: p.path }));
+async function readPhotos(token) {
+  const items = state.photos.map((p) => ({ index: p.index, file: /** @type {File} */ (state.fileOf.get(p.path)), path: p.path }));
   const total = items.length;
   state.scoring = true;
   document.body.dataset.state = 'reading';
@@ -328,9 +329,7 @@ function onKey(event) {
   if (target.tagName === 'BUTTON' && (event.key === 'Enter' || event.key === ' ')) return;
   const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
   const undoKey = key === 'u' || ((event.ctrlKey || event.metaKey) && key === 'z');
-  if (event.ctrlKey || event.metaKey) {
-    if (!undoKey) return;
-  }
+  if ((event.ctrlKey || event.metaKey) && !undoKey) return;
   let handled = true;
   if (undoKey) undo();
   else if (state.keys.has(key)) decide(/** @type {string} */ (state.keys.get(key)));
@@ -355,7 +354,7 @@ function toggleLarge() {
 function showLarge() {
   const photo = state.view[state.cursor];
   if (!photo || !state.folder) return;
-  const file = state.folder.files.find((f) => f.path === photo.path)?.file;
+  const file = state.fileOf.get(photo.path);
   if (largeUrl) URL.revokeObjectURL(largeUrl);
   largeUrl = file ? URL.createObjectURL(file) : '';
   const words = largeWords(photo, state.classNames);
@@ -391,7 +390,7 @@ async function writeLabelsFile() {
 
 function saveCsv() {
   const { rows, left } = labelRows(state.photos, state.classNames);
-  saveBlob(new Blob([labelsCsv(state.photos, state.classNames)], { type: 'text/csv' }), REVIEW_LABELS_FILE);
+  saveBlob(new Blob([formatLabelRows(rows)], { type: 'text/csv' }), REVIEW_LABELS_FILE);
   setStatus(`Saved ${rows.length} labels as ${REVIEW_LABELS_FILE} (left out: ${left.unusable} not usable, ` +
     `${left.unreadable} unreadable, ${left.unlabelled} with no label). Put it in the photos' folder and run ` +
     `facegender prepare --labels ${REVIEW_LABELS_FILE} --label-column label --classes ${state.classNames.join(',')} --ambiguous-label ambiguous --out DATASET`);
@@ -417,10 +416,9 @@ async function exportFolders() {
  */
 async function exportInto(target) {
   const plan = seedLayoutPlan(state.photos, state.classNames);
-  const fileOf = new Map(state.folder?.files.map((f) => [f.path, f.file]));
   try {
     for (const [i, { photo, target: name }] of plan.entries()) {
-      await writeInto(target, name, /** @type {File} */ (fileOf.get(photo.path)));
+      await writeInto(target, name, /** @type {File} */ (state.fileOf.get(photo.path)));
       if (i % 50 === 0) setStatus(`Exporting: ${i + 1} of ${plan.length} photos…`);
     }
     setStatus(`Exported ${plan.length} photos into ${target.name} as Train/, Eval/ and ambiguous/: ` +
