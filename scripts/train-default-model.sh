@@ -2,8 +2,8 @@
 # Reproduces the shipped model, models/facegender.onnx, from the two labels
 # files: prepare (BlazeFace keypoints, aligned crops, label corrections) ->
 # train on both datasets -> calibrate on val -> eval on val and test ->
-# export. Every setting is on the command lines below and is recorded in the
-# model's metadata. An interrupted training run resumes.
+# export. The recipe is scripts/lib/default-recipe.sh; every setting is
+# recorded in the model's metadata. An interrupted training run resumes.
 #
 # Usage: scripts/train-default-model.sh [UTKFACE_DIR] [CELEBA_DIR] [WORK_DIR]
 #   UTKFACE_DIR  folder with UTKFace's labels.csv (default ../shared/data/utkface)
@@ -16,6 +16,8 @@ set -euo pipefail
 FG_TOOL="train-default-model"
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/default-recipe.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/default-recipe.sh"
 cd "$FG_REPO"
 
 utk="${1:-../shared/data/utkface}"
@@ -28,10 +30,7 @@ for data in "$utk" "$celeba"; do
 done
 mkdir -p "$work"
 
-# The aligned crop from BlazeFace's keypoints, as the page and classify cut
-# faces for this model; 40 px faces are the smallest the CelebA crops hold.
-prepare_args=(--label-column gender --classes male,female --detector blazeface --scene chip
-  --crop aligned --min-face 40 --corrections models/label-corrections.csv)
+prepare_args=("${FG_PREPARE_ARGS[@]}")
 for name in utk celeba; do
   if [[ ! -f "$work/$name.fgds" ]]; then
     src="$utk"
@@ -43,12 +42,8 @@ for name in utk celeba; do
 done
 
 run="$work/compact"
-train_args=(train "$work/utk.fgds" "$work/celeba.fgds" --out "$run" --arch compact
-  --steps "${FG_STEPS:-12000}" --batch 64 --lr 1e-3 --schedule cosine --warmup 100 --seed 1
-  --weight-decay 5e-4 --norm-mean 0.5 --norm-std 0.5 --val-every 500 --checkpoint-every 250
-  --threads "${FG_THREADS:-2}" --loader-threads 1
-  --rotate 8 --scale 0.08 --shift 0.05 --blur 0.25 --light 0.15 --gamma 0.25 --noise 0.03
-  --label-smoothing 0.1 --ema 0.999 --balance 0.5)
+train_args=(train "$work/utk.fgds" "$work/celeba.fgds" --out "$run" --steps "${FG_STEPS:-12000}"
+  --threads "${FG_THREADS:-2}" "${FG_TRAIN_ARGS[@]}")
 if [[ -f "$run/last.json" ]]; then
   fg_say "train: resuming $run"
   "$fg" "${train_args[@]}" --resume

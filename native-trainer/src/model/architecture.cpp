@@ -131,10 +131,12 @@ nlohmann::json to_json(const Architecture& arch) {
                       {"pad", l.pad},
                       {"p", l.p}});
   }
-  return {{"name", arch.name},
-          {"input_size", arch.input_size},
-          {"classes", arch.classes},
-          {"layers", layers}};
+  nlohmann::json j = {{"name", arch.name},
+                      {"input_size", arch.input_size},
+                      {"classes", arch.classes},
+                      {"layers", layers}};
+  if (arch.age_bands > 0) j["age_bands"] = arch.age_bands;
+  return j;
 }
 
 namespace {
@@ -169,6 +171,7 @@ Architecture architecture_from_json(const nlohmann::json& j) {
     arch.name = j.at("name").get<std::string>();
     arch.input_size = int_at(j, "input_size");
     arch.classes = int_at(j, "classes");
+    arch.age_bands = j.contains("age_bands") ? int_at(j, "age_bands") : 0;
     for (const auto& l : j.at("layers")) {
       arch.layers.push_back({op_from_string(l.at("op").get<std::string>()),
                              l.at("name").get<std::string>(), int_at(l, "in"), int_at(l, "out"),

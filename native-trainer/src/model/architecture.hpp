@@ -38,6 +38,10 @@ struct Architecture {
   int input_size = 80;  // square, 1 channel
   int classes = 2;
   std::vector<Layer> layers;  // logits come out of the last layer; softmax is added by export/eval
+  // > 0: an auxiliary head, a linear layer "age_head" beside the last one
+  // (reading the same features), predicting this many age bands; trained
+  // with the classes, not exported.
+  int age_bands = 0;
 };
 
 // Throws std::invalid_argument for an unknown name or classes < 2.

@@ -34,10 +34,23 @@ NetworkImpl::NetworkImpl(Architecture architecture) : architecture_(std::move(ar
         break;
     }
   }
+  if (architecture_.age_bands > 0) {
+    const Layer& last = architecture_.layers.back();
+    if (last.op != LayerOp::Linear)
+      throw std::invalid_argument("network: an age head needs a linear last layer");
+    age_head_ = register_module("age_head", torch::nn::Linear(last.in, architecture_.age_bands));
+  }
 }
 
 torch::Tensor NetworkImpl::forward(torch::Tensor input) {
   return run(std::move(input), nullptr);
+}
+
+std::pair<torch::Tensor, torch::Tensor> NetworkImpl::forward_with_age(torch::Tensor input) {
+  if (!age_head_) throw std::logic_error("network: " + architecture_.name + " has no age head");
+  torch::Tensor features;
+  torch::Tensor logits = run(std::move(input), nullptr, &features);
+  return {logits, age_head_->forward(features)};
 }
 
 std::vector<torch::Tensor> NetworkImpl::feature_maps(torch::Tensor input) {
@@ -46,10 +59,12 @@ std::vector<torch::Tensor> NetworkImpl::feature_maps(torch::Tensor input) {
   return maps;
 }
 
-torch::Tensor NetworkImpl::run(torch::Tensor x, std::vector<torch::Tensor>* maps) {
+torch::Tensor NetworkImpl::run(torch::Tensor x, std::vector<torch::Tensor>* maps,
+                               torch::Tensor* last_input) {
   bool after_conv = false;
   for (std::size_t i = 0; i < architecture_.layers.size(); ++i) {
     const Layer& layer = architecture_.layers[i];
+    if (last_input != nullptr && i + 1 == architecture_.layers.size()) *last_input = x;
     switch (layer.op) {
       case LayerOp::Conv:
         if (!symmetric(layer.pad)) {
@@ -112,6 +127,10 @@ void NetworkImpl::initialize(std::uint64_t seed) {
       weight.normal_(0.0, 0.01);
       bias.zero_();
     }
+  }
+  if (age_head_) {
+    age_head_->weight.normal_(0.0, 0.01);
+    age_head_->bias.zero_();
   }
 }
 

@@ -15,6 +15,9 @@ class NetworkImpl : public torch::nn::Module {
 
   // [N,1,S,S] float -> [N,classes] logits.
   torch::Tensor forward(torch::Tensor input);
+  // The class logits and, from the same features, the age-band logits
+  // [N,age_bands]; throws std::logic_error when the architecture has no age head.
+  std::pair<torch::Tensor, torch::Tensor> forward_with_age(torch::Tensor input);
   // The output of every Conv layer after its activation (ReLU), in order:
   // what the inspector shows.
   std::vector<torch::Tensor> feature_maps(torch::Tensor input);
@@ -25,9 +28,11 @@ class NetworkImpl : public torch::nn::Module {
   void initialize(std::uint64_t seed);
 
  private:
-  torch::Tensor run(torch::Tensor x, std::vector<torch::Tensor>* maps);
+  torch::Tensor run(torch::Tensor x, std::vector<torch::Tensor>* maps,
+                    torch::Tensor* last_input = nullptr);
   Architecture architecture_;
   std::vector<torch::nn::AnyModule> modules_;  // one per layer (empty for parameter-free layers)
+  torch::nn::Linear age_head_{nullptr};
 };
 TORCH_MODULE(Network);
 

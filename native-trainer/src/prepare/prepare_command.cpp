@@ -165,6 +165,11 @@ void add_face_options(CLI::App* cmd, CommandOptions& o) {
                   "head, from the keypoints)")
       ->check(CLI::IsMember({"box", "aligned"}))
       ->capture_default_str();
+  cmd->add_option("--crop-scale", face.crop.aligned.scale,
+                  "Aligned crop: side of the square in eye-to-mouth distances (the core's "
+                  "default holds the whole head; smaller is tighter). Recorded in the model")
+      ->check(CLI::Range(2.0, 8.0))
+      ->capture_default_str();
   cmd->add_option("--cascades", face.cascade_dir, "Folder of the Haar cascades as JSON")
       ->capture_default_str();
   cmd->add_option(

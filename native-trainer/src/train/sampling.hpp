@@ -23,6 +23,7 @@ namespace facegender {
 // The age bands used for balance and for eval's per-age figures:
 // 0-9, 10-17, 18-29, 30-44, 45-59, 60+; -1 when the age is unknown.
 int age_band(std::optional<int> age);
+inline constexpr int kAgeBands = 6;
 
 // The cell of a record: equal keys share a cell.
 std::string balance_cell(const dataset::Record& record, int dataset_index);

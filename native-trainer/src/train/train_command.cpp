@@ -71,6 +71,11 @@ void add_train(CLI::App& app) {
                   "(0: plain epochs, 1: equal cells)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--age-weight", config->age_weight,
+                  "Also learn the age band (0-9, 10-17, 18-29, 30-44, 45-59, 60+) of faces with "
+                  "an age, with this loss weight (0: off)")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
   cmd->add_flag("--resume", config->resume, "Continue the run in --out from its last checkpoint");
   cmd->add_flag("--json", *json_output, "Print the result as JSON");
   cmd->callback([config, json_output] {

@@ -65,8 +65,9 @@ torch::Device pick_device(const std::string& name) {
 }
 
 struct Batch {
-  torch::Tensor images;  // [B,1,input,input]
-  torch::Tensor labels;  // [B] int64
+  torch::Tensor images;     // [B,1,input,input]
+  torch::Tensor labels;     // [B] int64
+  torch::Tensor age_bands;  // [B] int64, -1 where the age is unknown
 };
 
 // Worker threads assemble and augment batches ahead of the training step,
@@ -131,20 +132,24 @@ class BatchLoader {
     Batch batch;
     batch.images = torch::empty({config_.batch, 1, input_, input_}, torch::kFloat32);
     batch.labels = torch::empty({config_.batch}, torch::kInt64);
+    batch.age_bands = torch::empty({config_.batch}, torch::kInt64);
     std::seed_seq seq{config_.seed, static_cast<std::uint64_t>(step), std::uint64_t{0xa11}};
     std::mt19937_64 rng(seq);
     const auto plane = static_cast<std::size_t>(input_) * static_cast<std::size_t>(input_);
     float* out = batch.images.data_ptr<float>();
     std::int64_t* labels = batch.labels.data_ptr<std::int64_t>();
+    std::int64_t* bands = batch.age_bands.data_ptr<std::int64_t>();
     for (std::size_t j = 0; j < indices.size(); ++j) {
       const Augmentation a = sample_augmentation(config_.augment, data_.image_size, input_, rng);
       augment(data_.face(indices[j]), data_.image_size, input_, a, config_.normalization,
               std::span<float>(out + j * plane, plane));
       labels[j] = data_.records[indices[j]].label;
+      bands[j] = age_band(data_.records[indices[j]].age);
     }
     if (pin_) {
       batch.images = batch.images.pin_memory();
       batch.labels = batch.labels.pin_memory();
+      batch.age_bands = batch.age_bands.pin_memory();
     }
     return batch;
   }
@@ -245,7 +250,8 @@ json config_json(const TrainConfig& c) {
             {"noise", c.augment.noise}}},
           {"label_smoothing", c.label_smoothing},
           {"ema_decay", c.ema_decay},
-          {"balance", c.balance}};
+          {"balance", c.balance},
+          {"age_weight", c.age_weight}};
 }
 
 json data_summary(const TrainingData& training) {
@@ -434,6 +440,23 @@ std::string joined(const std::vector<std::string>& paths) {
   return out;
 }
 
+Architecture architecture_for(const TrainConfig& config, int classes) {
+  Architecture arch = make_architecture(config.arch, classes);
+  if (config.age_weight > 0) arch.age_bands = kAgeBands;
+  return arch;
+}
+
+// Cross-entropy over the faces whose age is known (band >= 0), as a sum
+// over the batch's known faces divided by their count; zero when none is
+// (a batch of CelebA crops only), where the mean would be NaN.
+torch::Tensor age_loss(const torch::Tensor& age_logits, const torch::Tensor& bands) {
+  const torch::Tensor known = bands.ge(0);
+  const torch::Tensor sum = torch::nn::functional::cross_entropy(
+      age_logits, bands,
+      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1).reduction(torch::kSum));
+  return sum / known.sum().clamp_min(1).to(sum.dtype());
+}
+
 class Trainer {
  public:
   explicit Trainer(const TrainConfig& config)
@@ -443,7 +466,7 @@ class Trainer {
         pool_(trainable_pool(training_, names_)),
         val_(training_.data.indices(dataset::Split::Val)),
         device_((use_threads(config.threads), pick_device(config.device))),
-        arch_(make_architecture(config.arch, static_cast<int>(training_.data.classes.size()))),
+        arch_(architecture_for(config, static_cast<int>(training_.data.classes.size()))),
         network_(arch_),
         run_(config.out) {
     network_->initialize(config.seed);
@@ -544,10 +567,18 @@ class Trainer {
     set_learning_rate(*optimizer_, learning_rate_at(config_, step_));
     // Dropout masks follow the step too.
     torch::manual_seed(config_.seed + static_cast<std::uint64_t>(step_));
-    const torch::Tensor logits = network_->forward(x);
-    const torch::Tensor loss = torch::nn::functional::cross_entropy(
+    torch::Tensor logits;
+    torch::Tensor age_logits;
+    if (arch_.age_bands > 0) {
+      std::tie(logits, age_logits) = network_->forward_with_age(x);
+    } else {
+      logits = network_->forward(x);
+    }
+    torch::Tensor loss = torch::nn::functional::cross_entropy(
         logits, y,
         torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
+    if (arch_.age_bands > 0)
+      loss = loss + config_.age_weight * age_loss(age_logits, batch.age_bands.to(device_));
     optimizer_->zero_grad();
     loss.backward();
     optimizer_->step();

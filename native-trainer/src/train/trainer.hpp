@@ -37,6 +37,7 @@ struct TrainConfig {
   float label_smoothing = 0.1f;  // target mass spread evenly over all classes
   double ema_decay = 0.999;      // 0: no average; else the decay per step
   double balance = 0.5;          // draw weight count(cell)^-balance (sampling.hpp); 0: epochs
+  double age_weight = 0.0;       // > 0: an auxiliary age-band head, its loss weighted by this
   bool resume = false;
 };
 

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "dataset/packed_dataset.hpp"
+#include "facegender/align.hpp"
 #include "fixtures.hpp"
 
 namespace facegender::testing {
@@ -128,6 +129,14 @@ TEST(PrepareCommand, DefaultsAreTheShippedModelsPipeline) {
   EXPECT_EQ(options.at("crop").at("kind"), "aligned");
   EXPECT_EQ(options.at("min_face"), 40);
   EXPECT_GE(blaze.size(), photos.size() / 2);
+  EXPECT_NEAR(options.at("model_crop").at("scale").get<double>(), AlignSpec{}.scale, 1e-9);
+
+  // --crop-scale: a tighter square, recorded as what the model's crop must be.
+  run_cli({dir / "in", "--out", dir / "out/tight.fgds", "--threads", "1", "--crop-scale", "3"});
+  const dataset::PackedDataset tight = dataset::read(dir / "out/tight.fgds");
+  EXPECT_NEAR(tight.provenance.at("options").at("model_crop").at("scale").get<double>(), 3.0, 1e-9);
+  EXPECT_EQ(tight.size(), blaze.size());
+  EXPECT_NE(tight.pixels, blaze.pixels);
 
   run_cli({dir / "in", "--out", dir / "out/haar.fgds", "--threads", "1", "--detector", "haar",
            "--cascades", FACEGENDER_CASCADE_DIR});
@@ -144,6 +153,8 @@ TEST(PrepareCommand, RefusesBadArguments) {
   EXPECT_THROW(run_cli({dir / "in", "--out", dir / "x.fgds", "--no-face", "maybe"}),
                CLI::ParseError);
   EXPECT_THROW(run_cli({dir / "in", "--out", dir / "x.fgds", "--pad", "2"}), CLI::ParseError);
+  EXPECT_THROW(run_cli({dir / "in", "--out", dir / "x.fgds", "--crop-scale", "1"}),
+               CLI::ParseError);
 }
 
 }  // namespace

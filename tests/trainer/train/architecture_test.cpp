@@ -56,6 +56,25 @@ TEST(Architecture, JsonRoundTrip) {
   EXPECT_THROW(architecture_from_json(bad_layer), std::runtime_error);
 }
 
+TEST(Architecture, AgeHeadReadsTheClassifiersFeaturesAndSurvivesJson) {
+  Architecture a = make_architecture("compact", 2);
+  Network plain(a);
+  EXPECT_THROW(plain->forward_with_age(torch::rand({1, 1, 80, 80})), std::logic_error);
+  a.age_bands = 6;
+  EXPECT_EQ(architecture_from_json(to_json(a)).age_bands, 6);
+  EXPECT_EQ(architecture_from_json(to_json(make_architecture("compact", 2))).age_bands, 0);
+  Network net(a);
+  net->initialize(3);
+  net->eval();
+  const torch::Tensor x = torch::rand({4, 1, 80, 80});
+  const auto [logits, ages] = net->forward_with_age(x);
+  EXPECT_EQ(ages.sizes(), (std::vector<std::int64_t>{4, 6}));
+  EXPECT_TRUE(torch::equal(logits, net->forward(x)));
+  const TensorFile w = weights_of(net);
+  EXPECT_EQ(w.tensors.at("age_head.weight").shape, (std::vector<std::int64_t>{6, 128}));
+  EXPECT_EQ(parameter_count(net), parameter_count(plain) + 6 * 128 + 6);
+}
+
 TEST(Network, WeightsRoundTripGiveTheSameOutputs) {
   Network a(make_architecture("compact", 2));
   a->initialize(7);

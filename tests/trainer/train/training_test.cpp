@@ -349,6 +349,22 @@ TEST_F(Training, CheckpointPiecesThatDoNotBelongTogetherAreRefused) {
 // average. The best checkpoint holds the average, the last one the raw
 // weights with the average beside them, and a resumed run picks both up.
 // calibrate then fits a temperature that eval reports and export stores.
+TEST_F(Training, AnAgeHeadTrainsBesideTheClassesResumesAndStaysOutOfTheExport) {
+  const std::string out = *dir_ / "age";
+  TrainConfig c = small_config(data(), out, 30);
+  c.age_weight = 0.5;
+  EXPECT_GE(train(c).best_val_accuracy, 0.9);
+  const Checkpoint last = read_checkpoint(out + "/last.json");
+  EXPECT_EQ(last.architecture.age_bands, 6);
+  EXPECT_EQ(last.state["config"]["age_weight"].get<double>(), 0.5);
+  EXPECT_EQ(last.weights.tensors.at("age_head.bias").shape, (std::vector<std::int64_t>{6}));
+  c.steps = 40;
+  c.resume = true;
+  EXPECT_EQ(train(c).steps_done, 40);
+  ASSERT_EQ(run_cli({"export", out, "--out", *dir_ / "age.onnx"}), 0);
+  EXPECT_EQ(read_file(*dir_ / "age.onnx").find("age_head"), std::string::npos);
+}
+
 TEST_F(Training, TheFullRecipeTrainsOnTwoDatasetsCalibratesAndResumes) {
   const std::string second = *dir_ / "stripes-b.fgds";
   dataset::write(testing::stripes_dataset(80, 5), second);
