@@ -161,13 +161,13 @@ void add_face_options(CLI::App* cmd, CommandOptions& o) {
       ->check(CLI::IsMember({"chip", "photo"}))
       ->capture_default_str();
   cmd->add_option("--crop", o.crop,
-                  "With blazeface: box (margin around the face box) or aligned (eyes level, whole "
-                  "head, from the keypoints)")
+                  "With blazeface: box (margin around the face box) or aligned (eyes level, "
+                  "hairline to chin, from the keypoints)")
       ->check(CLI::IsMember({"box", "aligned"}))
       ->capture_default_str();
   cmd->add_option("--crop-scale", face.crop.aligned.scale,
                   "Aligned crop: side of the square in eye-to-mouth distances (the core's "
-                  "default holds the whole head; smaller is tighter). Recorded in the model")
+                  "default holds the face; larger takes in hair and ears). Recorded in the model")
       ->check(CLI::Range(2.0, 8.0))
       ->capture_default_str();
   cmd->add_option("--cascades", face.cascade_dir, "Folder of the Haar cascades as JSON")

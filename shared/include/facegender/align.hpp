@@ -1,7 +1,8 @@
 // The aligned face crop: from a face's keypoints, a square turned so the eyes
 // are level, centred and scaled by the eyes and the mouth so that it holds
-// the whole head (hair and ears), resampled bilinearly with a replicated
-// border. Fixed-point sampling, so native and WebAssembly give the same bytes.
+// the face from the hairline to the chin, resampled bilinearly with a
+// replicated border. Fixed-point sampling, so native and WebAssembly give the
+// same bytes.
 #pragma once
 
 #include "facegender/blazeface.hpp"
@@ -13,7 +14,11 @@ namespace facegender {
 // How the square is placed, in units of the eye-to-mouth distance d (from
 // the midpoint of the eyes to the mouth).
 struct AlignSpec {
-  double scale = 4.2;  // side of the square = scale * d
+  // Side of the square = scale * d. 3.0 keeps the face and little else: the
+  // whole head (4.2) reached past tight face crops (UTKFace, CelebA), whose
+  // replicated border then filled most of the input, and cost 0.6-1.7 points
+  // of val accuracy (docs/EXPERIMENTS.md).
+  double scale = 3.0;
   double shift = 0.2;  // centre = eye midpoint + shift * d towards the mouth
   int size = 80;       // output side in pixels (the model's input)
   friend bool operator==(const AlignSpec&, const AlignSpec&) = default;
