@@ -49,9 +49,17 @@ for source in "${FG_UTK:-../shared/data/utkface}" "${FG_CELEBA:-../shared/data/c
 done
 datasets=("$data_dir"/*.fgds)
 
+# The change replaces the recipe's setting of an option it names (the trainer
+# takes each option once); the recipe is option-value pairs.
+recipe=()
+for ((i = 0; i < ${#FG_TRAIN_ARGS[@]}; i += 2)); do
+  option="${FG_TRAIN_ARGS[i]}"
+  [[ " $* " == *" $option "* ]] || recipe+=("$option" "${FG_TRAIN_ARGS[i + 1]}")
+done
+
 run="$work/$name"
 train_args=(train "${datasets[@]}" --out "$run" --steps "$steps" --threads "${FG_THREADS:-1}"
-  "${FG_TRAIN_ARGS[@]}" "$@")
+  "${recipe[@]}" "$@")
 [[ -f "$run/last.json" ]] && train_args+=(--resume)
 fg_say "train: $run ($steps steps${crop_scale:+, crop scale $crop_scale}${*:+, $*})"
 "$fg" "${train_args[@]}"

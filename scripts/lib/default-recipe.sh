@@ -9,7 +9,8 @@
 FG_PREPARE_ARGS=(--label-column gender --classes male,female --detector blazeface --scene chip
   --crop aligned --min-face 40 --corrections models/label-corrections.csv)
 
-# Everything but the data, the run folder, the steps and the threads.
+# Everything but the data, the run folder, the steps and the threads; option-value
+# pairs only (recipe-experiment.sh replaces a pair that an experiment names).
 # shellcheck disable=SC2034
 FG_TRAIN_ARGS=(--arch compact --batch 64 --lr 1e-3 --schedule cosine --warmup 100 --seed 1
   --weight-decay 5e-4 --norm-mean 0.5 --norm-std 0.5 --val-every 500 --checkpoint-every 250

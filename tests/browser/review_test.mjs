@@ -226,25 +226,38 @@ async function label(page, order, classNames, expected) {
   check(await decisionOf(page, order[0]) === modelClass && await page.evaluate(() => window.__review.cursor()) === 1,
     `one key decides the first photo (${order[0]} → ${modelClass}) and moves on`);
   check(await page.getAttribute('#tile-0', 'data-state') === 'changed', 'its tile shows it as changed');
+  // Two photos after the first that are not byte-identical copies of each
+  // other or of twin.jpg (a copy shares its decision): where they fall
+  // depends on what the model says.
+  const twins = sameBytes(expected, 'twin.jpg');
+  const ambiguousAt = order.findIndex((n, i) => i > 0 && !twins.includes(n));
+  const unusableAt = order.findIndex((n, i) => i > ambiguousAt && !twins.includes(n) &&
+    !sameBytes(expected, order[ambiguousAt]).includes(n));
+  await goTo(page, ambiguousAt);
   await page.keyboard.press('a');
+  await goTo(page, unusableAt);
   await page.keyboard.press('x');
-  expect(want, expected, order[1], 'ambiguous');
-  check(await decisionOf(page, order[1]) === 'ambiguous' && await decisionOf(page, order[2]) === 'unusable',
-    `"a" marks ${order[1]} ambiguous, "x" marks ${order[2]} not usable`);
+  expect(want, expected, order[ambiguousAt], 'ambiguous');
+  check(await decisionOf(page, order[ambiguousAt]) === 'ambiguous' &&
+    await decisionOf(page, order[unusableAt]) === 'unusable',
+    `"a" marks ${order[ambiguousAt]} ambiguous, "x" marks ${order[unusableAt]} not usable`);
   await page.keyboard.press('u');
-  await page.waitForFunction((n) => window.__review.photo(n).decision === null, order[2], { timeout: 5000 }).catch(() => {});
-  check(await decisionOf(page, order[2]) === null && await page.evaluate(() => window.__review.cursor()) === 2,
+  await page.waitForFunction((n) => window.__review.photo(n).decision === null, order[unusableAt], { timeout: 5000 })
+    .catch(() => {});
+  check(await decisionOf(page, order[unusableAt]) === null &&
+    await page.evaluate(() => window.__review.cursor()) === unusableAt,
     'u undoes the last decision and goes back to its photo');
-  const twinAt = order.indexOf('twin.jpg');
-  await page.keyboard.press('Home');
-  for (let k = 0; k < twinAt; k += 1) await page.keyboard.press('ArrowRight');
+  await goTo(page, order.indexOf('twin.jpg'));
   await page.keyboard.press('f');
   expect(want, expected, 'twin.jpg', 'female');
-  const copies = sameBytes(expected, 'twin.jpg');
+  const copies = twins;
   const shared = await Promise.all(copies.map((n) => decisionOf(page, n)));
   check(copies.length === 2 && shared.every((d) => d === 'female'),
     `a letter key decides too, and ${copies.join(' and ')}, with the same bytes, share the decision`);
-  const at = await page.evaluate(() => window.__review.cursor());
+  // The large view on a photo with no decision yet, so that undoing its
+  // decision later leaves it with none.
+  const at = order.findIndex((n) => want.get(n) === null);
+  await goTo(page, at);
   const largeTitle = () => page.evaluate(() => document.getElementById('large').open &&
     document.getElementById('large-title').textContent);
   await page.keyboard.press('Enter');
@@ -257,7 +270,13 @@ async function label(page, order, classNames, expected) {
   check(opened === order[at] && await decisionOf(page, order[at]) === 'unusable' &&
     next === order[Math.min(at + 1, order.length - 1)] && closed === false,
     `Enter shows the selected photo large ("${opened}"), a key decides it there and shows the next ("${next}"), Escape closes`);
-  return { want, changed: order[0], modelClass, ambiguous: order[1], last: order[at] };
+  return { want, changed: order[0], modelClass, ambiguous: order[ambiguousAt], last: order[at] };
+}
+
+/** Moves the grid's cursor to tile `index` with the keyboard. */
+async function goTo(page, index) {
+  await page.keyboard.press('Home');
+  for (let k = 0; k < index; k += 1) await page.keyboard.press('ArrowRight');
 }
 
 async function currentDecisions(page, names) {

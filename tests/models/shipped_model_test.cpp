@@ -21,6 +21,8 @@ TEST(ShippedModel, LoadsWithTheMetadataTheAppsNeed) {
   EXPECT_EQ(model.spec().detector, "blazeface");
   EXPECT_EQ(model.spec().crop_spec.kind, CropKind::Aligned);
   EXPECT_EQ(model.spec().crop_spec.aligned.size, 80);
+  // Trained on the core's default crop, which prepare cuts without options.
+  EXPECT_NEAR(model.spec().crop_spec.aligned.scale, AlignSpec{}.scale, 1e-6);
   // Calibrated on validation faces (facegender calibrate): a temperature
   // other than the default 1 travels in the metadata.
   EXPECT_TRUE(model.metadata().count("temperature"));

@@ -131,12 +131,16 @@ TEST(PrepareCommand, DefaultsAreTheShippedModelsPipeline) {
   EXPECT_GE(blaze.size(), photos.size() / 2);
   EXPECT_NEAR(options.at("model_crop").at("scale").get<double>(), AlignSpec{}.scale, 1e-9);
 
-  // --crop-scale: a tighter square, recorded as what the model's crop must be.
-  run_cli({dir / "in", "--out", dir / "out/tight.fgds", "--threads", "1", "--crop-scale", "3"});
-  const dataset::PackedDataset tight = dataset::read(dir / "out/tight.fgds");
-  EXPECT_NEAR(tight.provenance.at("options").at("model_crop").at("scale").get<double>(), 3.0, 1e-9);
-  EXPECT_EQ(tight.size(), blaze.size());
-  EXPECT_NE(tight.pixels, blaze.pixels);
+  // --crop-scale: another square than the default, recorded as what the
+  // model's crop must be.
+  const double wider = AlignSpec{}.scale + 1.0;
+  run_cli({dir / "in", "--out", dir / "out/wide.fgds", "--threads", "1", "--crop-scale",
+           std::to_string(wider)});
+  const dataset::PackedDataset wide = dataset::read(dir / "out/wide.fgds");
+  EXPECT_NEAR(wide.provenance.at("options").at("model_crop").at("scale").get<double>(), wider,
+              1e-6);
+  EXPECT_EQ(wide.size(), blaze.size());
+  EXPECT_NE(wide.pixels, blaze.pixels);
 
   run_cli({dir / "in", "--out", dir / "out/haar.fgds", "--threads", "1", "--detector", "haar",
            "--cascades", FACEGENDER_CASCADE_DIR});
