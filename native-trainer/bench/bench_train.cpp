@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   int batch = 64, steps = 30, warmup = 3, threads = 2;
   std::string device_name = "cpu";
   bool print_architecture = false;
-  app.add_option("--arch", arch)->check(CLI::IsMember({"compact", "seed2017"}));
+  app.add_option("--arch", arch)->check(CLI::IsMember(facegender::architecture_names()));
   app.add_option("--batch", batch);
   app.add_option("--steps", steps);
   app.add_option("--warmup", warmup);

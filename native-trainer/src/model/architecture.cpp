@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <stdexcept>
+#include <utility>
 
 namespace facegender {
 namespace {
@@ -63,31 +64,37 @@ Architecture seed2017(int classes) {
 }
 
 // Accuracy per byte: VGG-style 3x3 blocks with batch norm and global average
-// pooling instead of the seed's 13M-weight dense layers (~150k weights).
-Architecture compact(int classes) {
-  Architecture a{"compact", 80, classes, {}};
-  const int widths[] = {16, 32, 64};
+// pooling instead of the seed's 13M-weight dense layers. `width` is the first
+// block's channels (16 for compact, ~150k weights); each block doubles it.
+Architecture compact(const std::string& name, int width, int classes) {
+  Architecture a{name, 80, classes, {}};
   int in = 1;
   int index = 1;
-  for (int width : widths) {
+  for (int block = 0; block < 3; ++block) {
+    const int out = width << block;
     for (int repeat = 0; repeat < 2; ++repeat, ++index) {
-      a.layers.push_back(same_conv("conv" + std::to_string(index), in, width, 3));
-      a.layers.push_back(batch_norm("bn" + std::to_string(index), width));
+      a.layers.push_back(same_conv("conv" + std::to_string(index), in, out, 3));
+      a.layers.push_back(batch_norm("bn" + std::to_string(index), out));
       a.layers.push_back(relu());
-      in = width;
+      in = out;
     }
     a.layers.push_back(max_pool());
   }
-  a.layers.push_back(same_conv("conv7", 64, 128, 3));
-  a.layers.push_back(batch_norm("bn7", 128));
+  const int features = width * 8;
+  a.layers.push_back(same_conv("conv7", in, features, 3));
+  a.layers.push_back(batch_norm("bn7", features));
   a.layers.push_back(relu());
   a.layers.push_back(max_pool());
   a.layers.push_back({LayerOp::GlobalAvgPool, ""});
   a.layers.push_back({LayerOp::Flatten, ""});
   a.layers.push_back(dropout(0.2f));
-  a.layers.push_back(linear("fc", 128, classes));
+  a.layers.push_back(linear("fc", features, classes));
   return a;
 }
+
+// The compact family by name: the first block's width.
+constexpr std::pair<const char*, int> kCompactWidths[] = {
+    {"compact", 16}, {"compact-small", 8}, {"compact-wide", 24}};
 
 constexpr const char* kOpNames[] = {"conv",          "batchnorm", "relu",   "maxpool", "avgpool",
                                     "globalavgpool", "flatten",   "linear", "dropout"};
@@ -106,7 +113,10 @@ const char* to_string(LayerOp op) {
 }
 
 std::vector<std::string> architecture_names() {
-  return {"compact", "seed2017"};
+  std::vector<std::string> names;
+  for (const auto& [name, width] : kCompactWidths) names.emplace_back(name);
+  names.emplace_back("seed2017");
+  return names;
 }
 
 Architecture make_architecture(const std::string& name, int classes) {
@@ -114,9 +124,12 @@ Architecture make_architecture(const std::string& name, int classes) {
     throw std::invalid_argument("architecture: need at least 2 classes, got " +
                                 std::to_string(classes));
   if (name == "seed2017") return seed2017(classes);
-  if (name == "compact") return compact(classes);
-  throw std::invalid_argument("architecture: unknown name \"" + name +
-                              "\" (known: compact, seed2017)");
+  for (const auto& [compact_name, width] : kCompactWidths) {
+    if (name == compact_name) return compact(name, width, classes);
+  }
+  std::string known;
+  for (const std::string& n : architecture_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("architecture: unknown name \"" + name + "\" (known: " + known + ")");
 }
 
 nlohmann::json to_json(const Architecture& arch) {

@@ -34,7 +34,7 @@ struct Layer {
 };
 
 struct Architecture {
-  std::string name;     // "seed2017" | "compact"
+  std::string name;     // one of architecture_names()
   int input_size = 80;  // square, 1 channel
   int classes = 2;
   std::vector<Layer> layers;  // logits come out of the last layer; softmax is added by export/eval
@@ -46,6 +46,8 @@ struct Architecture {
 
 // Throws std::invalid_argument for an unknown name or classes < 2.
 Architecture make_architecture(const std::string& name, int classes);
+// compact (the default, ~150k weights), compact-small (half its width, for
+// speed), compact-wide (1.5x its width), seed2017 (the blog post's network).
 std::vector<std::string> architecture_names();
 
 nlohmann::json to_json(const Architecture& arch);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "model/architecture.hpp"
 #include "train/augment_options.hpp"
 #include "train/trainer.hpp"
 
@@ -19,9 +20,10 @@ void add_train(CLI::App& app) {
       ->expected(1, -1);
   cmd->add_option("--out", config->out, "Run folder: checkpoints (best, last) and metrics.jsonl")
       ->required();
-  cmd->add_option("--arch", config->arch,
-                  "Network: compact (default, <1 MB) or seed2017 (the seed's)")
-      ->check(CLI::IsMember({"compact", "seed2017"}))
+  cmd->add_option(
+         "--arch", config->arch,
+         "Network: compact (default, <1 MB), compact-small, compact-wide or seed2017 (the seed's)")
+      ->check(CLI::IsMember(architecture_names()))
       ->capture_default_str();
   cmd->add_option("--steps", config->steps, "Training steps")->capture_default_str();
   cmd->add_option("--batch", config->batch, "Batch size")->capture_default_str();

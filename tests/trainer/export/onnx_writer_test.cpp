@@ -137,8 +137,8 @@ TEST(OnnxWriter, SeedGraphKeepsAsymmetricSamePadding) {
   EXPECT_EQ(ops.count("Flatten"), 1u);
 }
 
-TEST(OnnxWriter, OpenCvMatchesLibTorchForBothArchitectures) {
-  for (const std::string name : {"compact", "seed2017"}) {
+TEST(OnnxWriter, OpenCvMatchesLibTorchForEveryArchitecture) {
+  for (const std::string& name : architecture_names()) {
     const Checkpoint checkpoint = make_checkpoint(name, 2, 3);
     const std::vector<float> input = testing::random_tensor(4, 80, 11);
     const std::vector<double> expected = testing::libtorch_probabilities(checkpoint, input, 4);

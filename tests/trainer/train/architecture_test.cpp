@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "model/network.hpp"
 
 namespace facegender {
@@ -36,6 +38,30 @@ TEST(Architecture, CompactIsSmallAndClassCountFollowsTheData) {
   EXPECT_EQ(net->feature_maps(torch::rand({1, 1, 80, 80})).size(), 7u);
   EXPECT_THROW(make_architecture("compact", 1), std::invalid_argument);
   EXPECT_THROW(make_architecture("resnet", 2), std::invalid_argument);
+}
+
+// The compact family differs only in width: the same layers, each block's
+// channels in proportion, so export and the core handle every member.
+TEST(Architecture, CompactFamilyScalesTheWidthOnly) {
+  const Architecture base = make_architecture("compact", 2);
+  std::map<std::string, double> weights;
+  for (const std::string name : {"compact-small", "compact", "compact-wide"}) {
+    const Architecture a = make_architecture(name, 2);
+    EXPECT_EQ(a.name, name);
+    ASSERT_EQ(a.layers.size(), base.layers.size()) << name;
+    for (std::size_t i = 0; i < a.layers.size(); ++i) {
+      EXPECT_EQ(a.layers[i].op, base.layers[i].op) << name << " layer " << i;
+      EXPECT_EQ(a.layers[i].name, base.layers[i].name) << name << " layer " << i;
+    }
+    Network net(a);
+    weights[name] = static_cast<double>(parameter_count(net));
+    EXPECT_LT(weights[name] * 4, 2 * 1024 * 1024) << name;  // the model issue's 2 MB
+    EXPECT_EQ(net->forward(torch::rand({2, 1, 80, 80})).sizes(), (std::vector<std::int64_t>{2, 2}));
+  }
+  // The weights grow with about the square of the width (8, 16, 24 channels first).
+  EXPECT_NEAR(weights["compact-small"] / weights["compact"], 0.25, 0.02);
+  EXPECT_NEAR(weights["compact-wide"] / weights["compact"], 2.25, 0.05);
+  EXPECT_EQ(make_architecture("compact-wide", 2).layers.back().in, 192);
 }
 
 TEST(Architecture, JsonRoundTrip) {
