@@ -250,10 +250,9 @@ async function label(page, order, classNames, expected) {
   await goTo(page, order.indexOf('twin.jpg'));
   await page.keyboard.press('f');
   expect(want, expected, 'twin.jpg', 'female');
-  const copies = twins;
-  const shared = await Promise.all(copies.map((n) => decisionOf(page, n)));
-  check(copies.length === 2 && shared.every((d) => d === 'female'),
-    `a letter key decides too, and ${copies.join(' and ')}, with the same bytes, share the decision`);
+  const shared = await Promise.all(twins.map((n) => decisionOf(page, n)));
+  check(twins.length === 2 && shared.every((d) => d === 'female'),
+    `a letter key decides too, and ${twins.join(' and ')}, with the same bytes, share the decision`);
   // The large view on a photo with no decision yet, so that undoing its
   // decision later leaves it with none.
   const at = order.findIndex((n) => want.get(n) === null);

@@ -20,9 +20,9 @@ void add_train(CLI::App& app) {
       ->expected(1, -1);
   cmd->add_option("--out", config->out, "Run folder: checkpoints (best, last) and metrics.jsonl")
       ->required();
-  cmd->add_option(
-         "--arch", config->arch,
-         "Network: compact (default, <1 MB), compact-small, compact-wide or seed2017 (the seed's)")
+  cmd->add_option("--arch", config->arch,
+                  "Network: compact (the default, <1 MB), its -small and -wide widths, or "
+                  "seed2017 (the seed's)")
       ->check(CLI::IsMember(architecture_names()))
       ->capture_default_str();
   cmd->add_option("--steps", config->steps, "Training steps")->capture_default_str();
