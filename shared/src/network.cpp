@@ -75,8 +75,21 @@ void require_integers(const json& j, const std::string& source) {
 // Parses the .fgnet container: the header JSON and the float constants.
 struct Container {
   json header;
+  int format = 0;
   std::vector<float> constants;
 };
+
+// The header's "format" version, 1 or 2; anything else (absent, not an
+// integer, another number) is an InputError naming the file.
+int format_version(const json& header, const std::string& source) {
+  const auto it = header.is_object() ? header.find("format") : header.end();
+  if (it == header.end() || !it->is_number_integer()) {
+    fail(source, "header has no integer format version");
+  }
+  const auto format = it->get<std::int64_t>();
+  if (format != 1 && format != 2) fail(source, "unknown format version");
+  return static_cast<int>(format);
+}
 
 Container read_container(std::span<const std::uint8_t> bytes, const std::string& source) {
   if (bytes.size() < 12 || std::memcmp(bytes.data(), kMagic.data(), kMagic.size()) != 0) {
@@ -92,9 +105,10 @@ Container read_container(std::span<const std::uint8_t> bytes, const std::string&
     fail(source, std::string("malformed header: ") + e.what());
   }
   require_integers(c.header, source);
+  c.format = format_version(c.header, source);
   const std::size_t data_begin = 12 + header_size;
   // Format 1 stores the constants as float32, format 2 as float16 (halves).
-  const bool halves = c.header.is_object() && c.header.value("format", 0) == 2;
+  const bool halves = c.format == 2;
   const std::size_t width = halves ? 2 : 4;
   if ((bytes.size() - data_begin) % width != 0) {
     fail(source, std::string("constant data is not whole ") + (halves ? "halves" : "floats"));
@@ -121,8 +135,6 @@ class GraphBuilder {
 
   void build() {
     const json& h = c_.header;
-    const int format = h.value("format", 0);
-    if (format != 1 && format != 2) fail(net_.source, "unknown format version");
     for (const json& t : h.at("tensors"))
       net_.shapes.push_back(t.at("shape").get<std::vector<int>>());
     const auto inputs = h.at("inputs").get<std::vector<int>>();

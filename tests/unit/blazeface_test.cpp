@@ -239,6 +239,27 @@ TEST(Network, RejectsFloatsInTheHeader) {
   EXPECT_THROW(InferenceNetwork::from_bytes(fgnet(pool("[1e10,1]"), {}), "huge.fgnet"), InputError);
 }
 
+// Found by tests/fuzz (network) in CI: a "format" that was not a number
+// ([1]) escaped as nlohmann-json's type_error and ended the process.
+TEST(Network, RejectsAFormatVersionThatIsNotOneOrTwo) {
+  auto with_format = [](const std::string& format) {
+    return R"({"format":)" + format +
+           R"(,"tensors":[{"shape":[1,4,4,1],"constant":-1},)"
+           R"({"shape":[1,4,4,1],"constant":-1}],"inputs":[0],"outputs":[1],)"
+           R"("ops":[{"op":"max_pool2d","in":[0],"out":[1],"padding":"same","filter":[2,2],"stride":[1,1]}]})";
+  };
+  EXPECT_NO_THROW(InferenceNetwork::from_bytes(fgnet(with_format("1"), {}), "v1.fgnet"));
+  for (const std::string format : {"[1]", "\"2\"", "3", "0", "null"}) {
+    try {
+      InferenceNetwork::from_bytes(fgnet(with_format(format), {}), "bad-format.fgnet");
+      ADD_FAILURE() << "format " << format << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("bad-format.fgnet"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("format version"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // Found by tests/fuzz (network): a network whose scores are NaN (NaN
 // constants) gave 896 NaN faces, and exp(NaN) converted NaN to int.
 TEST(BlazeFace, ANetworkThatGivesNanScoresFindsNothing) {
