@@ -299,7 +299,7 @@ ExportReport export_onnx(const ExportOptions& options, std::ostream& log) {
   OnnxModel model = OnnxModel::from_bytes(bytes, options.out);
   LibTorchReference reference =
       libtorch_reference(architecture, checkpoint.weights, options.checkpoint);
-  report.parameters = parameter_count(reference.float32);
+  report.parameters = gender_parameter_count(reference.float32);  // what the ONNX holds
   report.random = check_random_inputs(reference, model, options, log);
   if (!options.check_photos.empty()) {
     report.photos = check_photo_faces(reference, model, options, report.photo_count, log);

@@ -180,4 +180,12 @@ std::int64_t parameter_count(Network& network) {
   return count;
 }
 
+std::int64_t gender_parameter_count(Network& network) {
+  std::int64_t count = 0;
+  for (const auto& p : network->named_parameters()) {
+    if (!p.key().starts_with("age_head.")) count += p.value().numel();
+  }
+  return count;
+}
+
 }  // namespace facegender

@@ -47,5 +47,8 @@ void load_weights(Network& network, const TensorFile& weights, const std::string
 
 // Number of trainable parameters.
 std::int64_t parameter_count(Network& network);
+// Number of trainable parameters the gender output uses: all but the
+// auxiliary age head's, which training alone needs and export leaves out.
+std::int64_t gender_parameter_count(Network& network);
 
 }  // namespace facegender

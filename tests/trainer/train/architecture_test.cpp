@@ -99,6 +99,7 @@ TEST(Architecture, AgeHeadReadsTheClassifiersFeaturesAndSurvivesJson) {
   const TensorFile w = weights_of(net);
   EXPECT_EQ(w.tensors.at("age_head.weight").shape, (std::vector<std::int64_t>{6, 128}));
   EXPECT_EQ(parameter_count(net), parameter_count(plain) + 6 * 128 + 6);
+  EXPECT_EQ(gender_parameter_count(net), parameter_count(plain));  // what export reports
 }
 
 TEST(Network, WeightsRoundTripGiveTheSameOutputs) {
