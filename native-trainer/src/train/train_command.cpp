@@ -78,6 +78,18 @@ void add_train(CLI::App& app) {
                   "an age, with this loss weight (0: off)")
       ->check(CLI::Range(0.0, 10.0))
       ->capture_default_str();
+  cmd->add_option("--teacher", config->teacher,
+                  "Distil from this trained checkpoint (a run folder or .json): learn its "
+                  "softened outputs beside the labels")
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--distill-weight", config->distill_weight,
+                  "With --teacher: the soft targets' share of the loss (1: the teacher alone)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--distill-temperature", config->distill_temperature,
+                  "With --teacher: the temperature both outputs are softened by")
+      ->check(CLI::Range(0.1, 20.0))
+      ->capture_default_str();
   cmd->add_flag("--resume", config->resume, "Continue the run in --out from its last checkpoint");
   cmd->add_flag("--json", *json_output, "Print the result as JSON");
   cmd->callback([config, json_output] {

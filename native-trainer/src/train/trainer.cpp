@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "eval/predict.hpp"
 #include "model/network.hpp"
 #include "train/checkpoint.hpp"
+#include "train/distillation.hpp"
 #include "train/sampling.hpp"
 #include "train/training_data.hpp"
 
@@ -228,30 +230,36 @@ void load_optimizer(torch::optim::Adam& optimizer, Network& network, const Check
 }
 
 json config_json(const TrainConfig& c) {
-  return {{"arch", c.arch},
-          {"steps", c.steps},
-          {"batch", c.batch},
-          {"learning_rate", c.learning_rate},
-          {"weight_decay", c.weight_decay},
-          {"schedule", c.schedule},
-          {"warmup", c.warmup},
-          {"seed", c.seed},
-          {"augment",
-           {{"random_crop", c.augment.random_crop},
-            {"flip", c.augment.flip},
-            {"brightness", c.augment.brightness},
-            {"contrast", c.augment.contrast},
-            {"rotate_degrees", c.augment.rotate_degrees},
-            {"scale", c.augment.scale},
-            {"shift", c.augment.shift},
-            {"blur", c.augment.blur},
-            {"light", c.augment.light},
-            {"gamma", c.augment.gamma},
-            {"noise", c.augment.noise}}},
-          {"label_smoothing", c.label_smoothing},
-          {"ema_decay", c.ema_decay},
-          {"balance", c.balance},
-          {"age_weight", c.age_weight}};
+  json config = {{"arch", c.arch},
+                 {"steps", c.steps},
+                 {"batch", c.batch},
+                 {"learning_rate", c.learning_rate},
+                 {"weight_decay", c.weight_decay},
+                 {"schedule", c.schedule},
+                 {"warmup", c.warmup},
+                 {"seed", c.seed},
+                 {"augment",
+                  {{"random_crop", c.augment.random_crop},
+                   {"flip", c.augment.flip},
+                   {"brightness", c.augment.brightness},
+                   {"contrast", c.augment.contrast},
+                   {"rotate_degrees", c.augment.rotate_degrees},
+                   {"scale", c.augment.scale},
+                   {"shift", c.augment.shift},
+                   {"blur", c.augment.blur},
+                   {"light", c.augment.light},
+                   {"gamma", c.augment.gamma},
+                   {"noise", c.augment.noise}}},
+                 {"label_smoothing", c.label_smoothing},
+                 {"ema_decay", c.ema_decay},
+                 {"balance", c.balance},
+                 {"age_weight", c.age_weight}};
+  if (!c.teacher.empty()) {
+    config["teacher"] = c.teacher;
+    config["distill_weight"] = c.distill_weight;
+    config["distill_temperature"] = c.distill_temperature;
+  }
+  return config;
 }
 
 json data_summary(const TrainingData& training) {
@@ -479,6 +487,8 @@ class Trainer {
     fs::create_directories(run_);
     open_run();
     state_ = base_state(config, training_, arch_, network_);
+    if (!config.teacher.empty())
+      teacher_.emplace(config.teacher, state_, arch_.input_size, device_);
     running_loss_ = torch::zeros({}, device_);
     running_correct_ = torch::zeros({}, torch::TensorOptions(device_).dtype(torch::kInt64));
     if (config.steps < config.val_every && !val_.empty()) {
@@ -577,6 +587,11 @@ class Trainer {
     torch::Tensor loss = torch::nn::functional::cross_entropy(
         logits, y,
         torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(config_.label_smoothing));
+    if (teacher_) {
+      const double w = config_.distill_weight;
+      loss = (1.0 - w) * loss +
+             w * distillation_loss(logits, teacher_->logits(x), config_.distill_temperature);
+    }
     if (arch_.age_bands > 0)
       loss = loss + config_.age_weight * age_loss(age_logits, batch.age_bands.to(device_));
     optimizer_->zero_grad();
@@ -663,6 +678,7 @@ class Trainer {
   Network network_;
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::unique_ptr<WeightAverage> average_;
+  std::optional<Teacher> teacher_;
   fs::path run_;
   json state_;
   json metrics_ = json::object();

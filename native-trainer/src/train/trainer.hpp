@@ -2,7 +2,7 @@
 // augmented on worker threads, Adam with warm-up and cosine decay, label
 // smoothing, an exponential moving average of the weights (what validation
 // and the best checkpoint use), resumable checkpoints every N steps and on
-// SIGINT/SIGTERM.
+// SIGINT/SIGTERM; optionally a teacher network to learn from.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +38,12 @@ struct TrainConfig {
   double ema_decay = 0.999;      // 0: no average; else the decay per step
   double balance = 0.5;          // draw weight count(cell)^-balance (sampling.hpp); 0: epochs
   double age_weight = 0.0;       // > 0: an auxiliary age-band head, its loss weighted by this
+  // Distillation (train/distillation.hpp): a checkpoint whose softened
+  // outputs are learned beside the labels; the loss is
+  // (1 - weight) * label loss + weight * soft-target loss.
+  std::string teacher;          // empty: none
+  double distill_weight = 0.5;  // in [0, 1]
+  double distill_temperature = 2.0;
   bool resume = false;
 };
 
@@ -51,7 +57,8 @@ struct TrainResult {
 
 // Throws std::runtime_error naming the dataset or run folder on bad input
 // (missing/corrupt files, an empty or single-class training split, a
-// --resume without a checkpoint, a checkpoint of another architecture).
+// --resume without a checkpoint, a checkpoint of another architecture, a
+// teacher trained on other classes, crops or normalisation).
 TrainResult train(const TrainConfig& config);
 
 // Stop at the next step boundary, checkpoint, and return (what SIGINT and

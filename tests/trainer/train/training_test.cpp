@@ -365,6 +365,42 @@ TEST_F(Training, AnAgeHeadTrainsBesideTheClassesResumesAndStaysOutOfTheExport) {
   EXPECT_EQ(read_file(*dir_ / "age.onnx").find("age_head"), std::string::npos);
 }
 
+// The teacher's outputs, not the labels, are what a distilled student
+// learns at --distill-weight 1: on stripes whose labels are swapped, it ends
+// up agreeing with the teacher (trained on the true labels) and so scores
+// near 0% against the swapped ones; learning nothing would give ~50%.
+TEST_F(Training, AStudentFollowsItsTeacherOverTheLabels) {
+  dataset::PackedDataset swapped = testing::stripes_dataset(150, 1);
+  for (dataset::Record& r : swapped.records) r.label = 1 - r.label;
+  dataset::write(swapped, *dir_ / "swapped.fgds");
+  const std::string out = *dir_ / "student";
+  TrainConfig c = small_config(*dir_ / "swapped.fgds", out, 60);
+  c.ema_decay = 0;  // judge the weights the loss moved
+  c.teacher = run();
+  c.distill_weight = 1.0;
+  train(c);
+  const std::vector<json> lines = metrics_lines(out);
+  ASSERT_TRUE(lines.back().contains("val_accuracy"));
+  EXPECT_LE(lines.back()["val_accuracy"].get<double>(), 0.1);
+  const Checkpoint last = read_checkpoint(out + "/last.json");
+  EXPECT_EQ(last.state["config"]["teacher"], run());
+  EXPECT_EQ(last.state["config"]["distill_weight"].get<double>(), 1.0);
+
+  // A teacher that saw other crops would teach the wrong thing: refused.
+  dataset::PackedDataset other = testing::stripes_dataset(20, 6);
+  other.provenance["options"]["model_crop"] = {{"kind", "aligned"}};
+  dataset::write(other, *dir_ / "other-crop-student.fgds");
+  TrainConfig mismatched = small_config(*dir_ / "other-crop-student.fgds", *dir_ / "m", 5);
+  mismatched.teacher = run();
+  try {
+    train(mismatched);
+    FAIL() << "a teacher of another crop was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(run()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("crop"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(Training, TheFullRecipeTrainsOnTwoDatasetsCalibratesAndResumes) {
   const std::string second = *dir_ / "stripes-b.fgds";
   dataset::write(testing::stripes_dataset(80, 5), second);
