@@ -75,7 +75,6 @@ void require_integers(const json& j, const std::string& source) {
 // Parses the .fgnet container: the header JSON and the float constants.
 struct Container {
   json header;
-  int format = 0;
   std::vector<float> constants;
 };
 
@@ -105,10 +104,9 @@ Container read_container(std::span<const std::uint8_t> bytes, const std::string&
     fail(source, std::string("malformed header: ") + e.what());
   }
   require_integers(c.header, source);
-  c.format = format_version(c.header, source);
   const std::size_t data_begin = 12 + header_size;
   // Format 1 stores the constants as float32, format 2 as float16 (halves).
-  const bool halves = c.format == 2;
+  const bool halves = format_version(c.header, source) == 2;
   const std::size_t width = halves ? 2 : 4;
   if ((bytes.size() - data_begin) % width != 0) {
     fail(source, std::string("constant data is not whole ") + (halves ? "halves" : "floats"));
