@@ -10,7 +10,7 @@
 #   CELEBA_DIR   folder with the CelebA crops' labels.csv (default ../shared/data/celeba_gender_crops)
 #   WORK_DIR     datasets, checkpoints, reports (default build/default-model)
 # Needs the native build (scripts/test.sh or cmake --build --preset native).
-# Environment: FG_STEPS (default 8000, as the shipped model), FG_THREADS (LibTorch threads, default 2).
+# Environment: FG_STEPS (default 10000, as the shipped model), FG_THREADS (LibTorch threads, default 2).
 set -euo pipefail
 
 FG_TOOL="train-default-model"
@@ -42,7 +42,7 @@ for name in utk celeba; do
 done
 
 run="$work/compact"
-train_args=(train "$work/utk.fgds" "$work/celeba.fgds" --out "$run" --steps "${FG_STEPS:-8000}"
+train_args=(train "$work/utk.fgds" "$work/celeba.fgds" --out "$run" --steps "${FG_STEPS:-10000}"
   --threads "${FG_THREADS:-2}" "${FG_TRAIN_ARGS[@]}")
 if [[ -f "$run/last.json" ]]; then
   fg_say "train: resuming $run"
