@@ -33,7 +33,27 @@ struct Series {
   std::string name;
   std::vector<cv::Point2d> points;
   cv::Scalar colour;
+  bool markers = false;  // a dot per point: validation is sparse, and one point draws no line
 };
+
+// The series' names in a row ending at `right`, above the plot: inside it
+// the names hid the curves they name (val accuracy climbs into the top left).
+void draw_legend(cv::Mat& canvas, cv::Point right, const std::vector<Series>& series) {
+  constexpr double kScale = 0.45;
+  constexpr int kSwatch = 22, kGap = 24;
+  int x = right.x;
+  for (auto s = series.rbegin(); s != series.rend(); ++s) {
+    int baseline = 0;
+    const cv::Size text = cv::getTextSize(s->name, cv::FONT_HERSHEY_SIMPLEX, kScale, 1, &baseline);
+    x -= text.width;
+    cv::putText(canvas, s->name, cv::Point(x, right.y), cv::FONT_HERSHEY_SIMPLEX, kScale, s->colour,
+                1, cv::LINE_AA);
+    x -= kSwatch + 6;
+    cv::line(canvas, cv::Point(x, right.y - 4), cv::Point(x + kSwatch, right.y - 4), s->colour, 2,
+             cv::LINE_AA);
+    x -= kGap;
+  }
+}
 
 // One panel: series over steps, axes scaled to the data, a legend.
 void draw_panel(cv::Mat& canvas, const cv::Rect& area, const std::string& title,
@@ -48,6 +68,9 @@ void draw_panel(cv::Mat& canvas, const cv::Rect& area, const std::string& title,
   }
   if (y_min > y_max) y_min = 0, y_max = 1;
   if (y_max - y_min < 1e-9) y_max = y_min + 1;
+  const double headroom = 0.04 * (y_max - y_min);  // so the extremes' markers are not cut
+  y_min -= headroom;
+  y_max += headroom;
   const cv::Rect plot(area.x + 60, area.y + 30, area.width - 80, area.height - 60);
   cv::rectangle(canvas, plot, cv::Scalar(0, 0, 0));
   cv::putText(canvas, title, cv::Point(area.x + 60, area.y + 20), cv::FONT_HERSHEY_SIMPLEX, 0.5,
@@ -67,23 +90,22 @@ void draw_panel(cv::Mat& canvas, const cv::Rect& area, const std::string& title,
   cv::putText(canvas, "step " + std::to_string(static_cast<long>(x_max)),
               cv::Point(plot.x + plot.width - 80, plot.y + plot.height + 20),
               cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(60, 60, 60));
-  int legend_y = plot.y + 15;
   for (const Series& s : series) {
     for (std::size_t i = 1; i < s.points.size(); ++i) {
       cv::line(canvas, to_pixel(s.points[i - 1]), to_pixel(s.points[i]), s.colour, 2, cv::LINE_AA);
     }
-    cv::putText(canvas, s.name, cv::Point(plot.x + 10, legend_y), cv::FONT_HERSHEY_SIMPLEX, 0.45,
-                s.colour, 1, cv::LINE_AA);
-    legend_y += 18;
+    if (s.markers)
+      for (const auto& p : s.points) cv::circle(canvas, to_pixel(p), 4, s.colour, -1, cv::LINE_AA);
   }
+  draw_legend(canvas, cv::Point(plot.x + plot.width, area.y + 20), series);
 }
 
 void plot_curves(const std::string& run, const std::string& out) {
   const fs::path log = fs::is_directory(run) ? fs::path(run) / "metrics.jsonl" : fs::path(run);
   std::ifstream in(log);
   if (!in) throw std::runtime_error(log.string() + ": cannot open metrics log");
-  Series loss{"train loss", {}, {200, 80, 0}}, val_loss{"val loss", {}, {0, 0, 200}};
-  Series acc{"train accuracy", {}, {200, 80, 0}}, val_acc{"val accuracy", {}, {0, 0, 200}};
+  Series loss{"train loss", {}, {200, 80, 0}}, val_loss{"val loss", {}, {0, 0, 200}, true};
+  Series acc{"train accuracy", {}, {200, 80, 0}}, val_acc{"val accuracy", {}, {0, 0, 200}, true};
   std::string line;
   int lines = 0;
   while (std::getline(in, line)) {
