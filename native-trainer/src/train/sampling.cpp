@@ -23,9 +23,34 @@ std::string balance_cell(const dataset::Record& record, int dataset_index) {
   return key;
 }
 
+DatasetShare dataset_share_from_string(const std::string& text) {
+  if (text == "cells") return DatasetShare::Cells;
+  if (text == "faces") return DatasetShare::Faces;
+  throw std::invalid_argument("--dataset-share must be cells or faces, got \"" + text + "\"");
+}
+
+const char* to_string(DatasetShare share) {
+  return share == DatasetShare::Faces ? "faces" : "cells";
+}
+
+std::vector<double> dataset_shares(const std::vector<int>& dataset_of,
+                                   const std::vector<std::size_t>& pool,
+                                   const std::vector<double>& weights) {
+  if (weights.size() != pool.size())
+    throw std::invalid_argument("dataset_shares: one weight per face of the pool is needed");
+  std::vector<double> shares;
+  for (std::size_t k = 0; k < pool.size(); ++k) {
+    const auto dataset = static_cast<std::size_t>(dataset_of.at(pool[k]));
+    if (shares.size() <= dataset) shares.resize(dataset + 1, 0.0);
+    shares[dataset] += weights[k];
+  }
+  return shares;
+}
+
 std::vector<double> balance_weights(const std::vector<dataset::Record>& records,
                                     const std::vector<int>& dataset_of,
-                                    const std::vector<std::size_t>& pool, double power) {
+                                    const std::vector<std::size_t>& pool, double power,
+                                    DatasetShare share) {
   if (!std::isfinite(power) || power < 0)
     throw std::invalid_argument("--balance must be a finite power >= 0, got " +
                                 std::to_string(power));
@@ -39,11 +64,20 @@ std::vector<double> balance_weights(const std::vector<dataset::Record>& records,
   }
   std::vector<double> weights;
   weights.reserve(pool.size());
-  double total = 0;
-  for (const std::string& cell : cells) {
+  for (const std::string& cell : cells)
     weights.push_back(std::pow(static_cast<double>(count[cell]), -power));
-    total += weights.back();
+  if (share == DatasetShare::Faces) {
+    // Scale each dataset's weights so that its total is its count of faces.
+    const std::vector<double> totals = dataset_shares(dataset_of, pool, weights);
+    std::vector<double> faces(totals.size(), 0.0);
+    for (std::size_t i : pool) faces[static_cast<std::size_t>(dataset_of[i])] += 1.0;
+    for (std::size_t k = 0; k < pool.size(); ++k) {
+      const auto dataset = static_cast<std::size_t>(dataset_of[pool[k]]);
+      weights[k] *= faces[dataset] / totals[dataset];
+    }
   }
+  double total = 0;
+  for (double w : weights) total += w;
   for (double& w : weights) w /= total;
   return weights;
 }

@@ -5,6 +5,13 @@
 // weight count(cell)^-power. power 0 is plain shuffled epochs; 1 gives every
 // cell the same share; 0.5 (the default) lifts rare groups without repeating
 // their few faces as often as full balance would.
+//
+// Datasets record different fields (UTKFace has age and race, the CelebA
+// crops neither), so they split into very different numbers of cells. With
+// DatasetShare::Cells every cell of every dataset is weighed together, and a
+// dataset of few cells gets few draws; with DatasetShare::Faces each dataset
+// gets the share of draws its faces have of the pool, and the power balances
+// the cells within it.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +35,25 @@ inline constexpr int kAgeBands = 6;
 // The cell of a record: equal keys share a cell.
 std::string balance_cell(const dataset::Record& record, int dataset_index);
 
+// How the datasets of one run share the draws (above).
+enum class DatasetShare { Cells, Faces };
+
+// The share by its name on the command line ("cells", "faces"). Throws
+// std::invalid_argument naming the text when it is neither.
+DatasetShare dataset_share_from_string(const std::string& text);
+const char* to_string(DatasetShare share);
+
 // Draw weights for `pool` (indices into `records`), summing to 1. Throws
 // std::invalid_argument when power is negative or not finite, or the pool is empty.
 std::vector<double> balance_weights(const std::vector<dataset::Record>& records,
                                     const std::vector<int>& dataset_of,
-                                    const std::vector<std::size_t>& pool, double power);
+                                    const std::vector<std::size_t>& pool, double power,
+                                    DatasetShare share = DatasetShare::Cells);
+
+// Each dataset's share of `weights` (one per face of `pool`), indexed by dataset.
+std::vector<double> dataset_shares(const std::vector<int>& dataset_of,
+                                   const std::vector<std::size_t>& pool,
+                                   const std::vector<double>& weights);
 
 // The faces of each step follow from (seed, step) alone, so a resumed run
 // sees exactly the batches the first run would have. Without weights: a new

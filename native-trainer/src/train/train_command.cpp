@@ -73,6 +73,12 @@ void add_train(CLI::App& app) {
                   "(0: plain epochs, 1: equal cells)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd->add_option("--dataset-share", config->dataset_share,
+                  "With several datasets: cells (every cell of every dataset weighed together) "
+                  "or faces (each dataset drawn as often as its share of the faces, --balance "
+                  "within it)")
+      ->check(CLI::IsMember({"cells", "faces"}))
+      ->capture_default_str();
   cmd->add_option("--age-weight", config->age_weight,
                   "Also learn the age band (0-9, 10-17, 18-29, 30-44, 45-59, 60+) of faces with "
                   "an age, with this loss weight (0: off)")

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -253,6 +254,7 @@ json config_json(const TrainConfig& c) {
                  {"label_smoothing", c.label_smoothing},
                  {"ema_decay", c.ema_decay},
                  {"balance", c.balance},
+                 {"dataset_share", c.dataset_share},
                  {"age_weight", c.age_weight}};
   if (!c.teacher.empty()) {
     config["teacher"] = c.teacher;
@@ -541,8 +543,27 @@ class Trainer {
 
  private:
   std::vector<double> sampling_weights() const {
-    if (config_.balance == 0) return {};
-    return balance_weights(training_.data.records, training_.dataset_of, pool_, config_.balance);
+    const DatasetShare share = dataset_share_from_string(config_.dataset_share);
+    std::vector<double> weights = balance_weights(training_.data.records, training_.dataset_of,
+                                                  pool_, config_.balance, share);
+    report_dataset_shares(weights);
+    // Every face alike: plain shuffled epochs draw that, each face once an epoch.
+    if (config_.balance == 0 && share == DatasetShare::Cells) return {};
+    return weights;
+  }
+
+  // Says what share of the draws each dataset gets: with several datasets
+  // that follows from --balance and --dataset-share, not from their sizes.
+  void report_dataset_shares(const std::vector<double>& weights) const {
+    if (training_.paths.size() < 2) return;
+    const std::vector<double> shares = dataset_shares(training_.dataset_of, pool_, weights);
+    std::cerr << "train: draws per dataset (--balance " << config_.balance << ", --dataset-share "
+              << config_.dataset_share << "):";
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      std::cerr << (k ? ", " : " ") << fs::path(training_.paths[k]).filename().string() << " "
+                << std::fixed << std::setprecision(1) << 100.0 * shares[k] << "%";
+    }
+    std::cerr << std::defaultfloat << "\n";
   }
 
   void open_run() {

@@ -38,6 +38,8 @@ struct TrainConfig {
   double ema_decay = 0.999;      // 0: no average; else the decay per step
   double balance = 0.5;          // draw weight count(cell)^-balance (sampling.hpp); 0: epochs
   double age_weight = 0.0;       // > 0: an auxiliary age-band head, its loss weighted by this
+  // How several datasets share the draws: "cells" or "faces" (sampling.hpp).
+  std::string dataset_share = "cells";
   // Distillation (train/distillation.hpp): a checkpoint whose softened
   // outputs are learned beside the labels; the loss is
   // (1 - weight) * label loss + weight * soft-target loss.

@@ -59,6 +59,45 @@ TEST(Sampling, BalanceSharesFollowThePower) {
   EXPECT_THROW(balance_weights(records, dataset_of, {}, 0.5), std::invalid_argument);
 }
 
+// Dataset 0: 600 faces in 6 cells of 100 (as UTKFace splits by age and
+// race); dataset 1: 400 faces in one cell (as the CelebA crops, no age or
+// race). Weighed together at power 1 the lone cell gets 1/7 of the draws;
+// shared by faces, dataset 1 gets its 40% and dataset 0's cells stay equal.
+TEST(Sampling, DatasetShareByFacesKeepsEachDatasetsShareOfThePool) {
+  std::vector<dataset::Record> records;
+  std::vector<int> dataset_of;
+  for (int cell = 0; cell < 6; ++cell) {
+    for (int i = 0; i < 100; ++i) {
+      records.push_back(record(cell % 2, 20 * (cell / 2), 0));
+      dataset_of.push_back(0);
+    }
+  }
+  for (int i = 0; i < 400; ++i) {
+    records.push_back(record(0, std::nullopt, std::nullopt));
+    dataset_of.push_back(1);
+  }
+  std::vector<std::size_t> pool(records.size());
+  for (std::size_t i = 0; i < pool.size(); ++i) pool[i] = i;
+
+  const std::vector<double> cells = balance_weights(records, dataset_of, pool, 1.0);
+  EXPECT_NEAR(dataset_shares(dataset_of, pool, cells)[1], 1.0 / 7.0, 1e-12);
+  const std::vector<double> faces =
+      balance_weights(records, dataset_of, pool, 1.0, DatasetShare::Faces);
+  const std::vector<double> shares = dataset_shares(dataset_of, pool, faces);
+  ASSERT_EQ(shares.size(), 2u);
+  EXPECT_NEAR(shares[0], 0.6, 1e-12);
+  EXPECT_NEAR(shares[1], 0.4, 1e-12);
+  EXPECT_NEAR(faces[0], faces[599], 1e-15);  // equal cells within dataset 0
+  // Power 0 shared by faces is every face alike, as plain epochs draw them.
+  for (double w : balance_weights(records, dataset_of, pool, 0.0, DatasetShare::Faces))
+    EXPECT_NEAR(w, 1.0 / 1000.0, 1e-15);
+
+  EXPECT_EQ(dataset_share_from_string("faces"), DatasetShare::Faces);
+  EXPECT_STREQ(to_string(dataset_share_from_string("cells")), "cells");
+  EXPECT_THROW(dataset_share_from_string("datasets"), std::invalid_argument);
+  EXPECT_THROW(dataset_shares(dataset_of, pool, {1.0}), std::invalid_argument);
+}
+
 TEST(Sampling, WeightedBatchesFollowTheWeightsAndTheStepAlone) {
   std::vector<std::size_t> pool = {10, 20, 30};
   Sampler sampler(pool, 7, {0.5, 0.25, 0.25});
