@@ -23,6 +23,19 @@ std::string balance_cell(const dataset::Record& record, int dataset_index) {
   return key;
 }
 
+std::vector<std::size_t> without_younger(const std::vector<dataset::Record>& records,
+                                         const std::vector<std::size_t>& pool, int min_age) {
+  if (min_age < 0)
+    throw std::invalid_argument("--min-age must be >= 0, got " + std::to_string(min_age));
+  std::vector<std::size_t> kept;
+  kept.reserve(pool.size());
+  for (std::size_t i : pool) {
+    const std::optional<int>& age = records.at(i).age;
+    if (!age || *age >= min_age) kept.push_back(i);
+  }
+  return kept;
+}
+
 DatasetShare dataset_share_from_string(const std::string& text) {
   if (text == "cells") return DatasetShare::Cells;
   if (text == "faces") return DatasetShare::Faces;

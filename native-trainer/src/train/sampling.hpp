@@ -35,6 +35,13 @@ inline constexpr int kAgeBands = 6;
 // The cell of a record: equal keys share a cell.
 std::string balance_cell(const dataset::Record& record, int dataset_index);
 
+// `pool` without the faces whose recorded age is below `min_age` (faces
+// without an age stay): a run can leave out young children, whose apparent
+// gender the labels often do not show. Throws std::invalid_argument when
+// min_age is negative.
+std::vector<std::size_t> without_younger(const std::vector<dataset::Record>& records,
+                                         const std::vector<std::size_t>& pool, int min_age);
+
 // How the datasets of one run share the draws (above).
 enum class DatasetShare { Cells, Faces };
 

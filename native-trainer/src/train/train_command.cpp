@@ -79,6 +79,11 @@ void add_train(CLI::App& app) {
                   "within it)")
       ->check(CLI::IsMember({"cells", "faces"}))
       ->capture_default_str();
+  cmd->add_option("--min-age", config->min_age,
+                  "Leave out training faces whose recorded age is below this (faces without "
+                  "an age stay; val and test keep every face)")
+      ->check(CLI::Range(0, 200))
+      ->capture_default_str();
   cmd->add_option("--age-weight", config->age_weight,
                   "Also learn the age band (0-9, 10-17, 18-29, 30-44, 45-59, 60+) of faces with "
                   "an age, with this loss weight (0: off)")

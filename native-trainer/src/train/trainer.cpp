@@ -255,6 +255,7 @@ json config_json(const TrainConfig& c) {
                  {"ema_decay", c.ema_decay},
                  {"balance", c.balance},
                  {"dataset_share", c.dataset_share},
+                 {"min_age", c.min_age},
                  {"age_weight", c.age_weight}};
   if (!c.teacher.empty()) {
     config["teacher"] = c.teacher;
@@ -404,9 +405,15 @@ void use_threads(int threads) {
       threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
-std::vector<std::size_t> trainable_pool(const TrainingData& training, const std::string& names) {
+std::vector<std::size_t> trainable_pool(const TrainingData& training, const std::string& names,
+                                        int min_age) {
   const dataset::PackedDataset& data = training.data;
-  const std::vector<std::size_t> pool = data.indices(dataset::Split::Train, true);
+  const std::vector<std::size_t> split = data.indices(dataset::Split::Train, true);
+  const std::vector<std::size_t> pool = without_younger(data.records, split, min_age);
+  if (pool.size() < split.size()) {
+    std::cerr << "train: --min-age " << min_age << " leaves out " << split.size() - pool.size()
+              << " of " << split.size() << " training faces\n";
+  }
   if (pool.empty()) throw std::runtime_error(names + ": the train split is empty");
   std::vector<int> per_class(data.classes.size(), 0);
   for (std::size_t i : pool) ++per_class[static_cast<std::size_t>(data.records[i].label)];
@@ -473,7 +480,7 @@ class Trainer {
       : config_(config),
         names_(joined(config.datasets)),
         training_(load_training_data(config.datasets)),
-        pool_(trainable_pool(training_, names_)),
+        pool_(trainable_pool(training_, names_, config.min_age)),
         val_(training_.data.indices(dataset::Split::Val)),
         device_((use_threads(config.threads), pick_device(config.device))),
         arch_(architecture_for(config, static_cast<int>(training_.data.classes.size()))),

@@ -40,6 +40,7 @@ struct TrainConfig {
   double age_weight = 0.0;       // > 0: an auxiliary age-band head, its loss weighted by this
   // How several datasets share the draws: "cells" or "faces" (sampling.hpp).
   std::string dataset_share = "cells";
+  int min_age = 0;  // train faces with a recorded age below this are left out
   // Distillation (train/distillation.hpp): a checkpoint whose softened
   // outputs are learned beside the labels; the loss is
   // (1 - weight) * label loss + weight * soft-target loss.

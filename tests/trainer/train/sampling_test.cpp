@@ -98,6 +98,17 @@ TEST(Sampling, DatasetShareByFacesKeepsEachDatasetsShareOfThePool) {
   EXPECT_THROW(dataset_shares(dataset_of, pool, {1.0}), std::invalid_argument);
 }
 
+TEST(Sampling, MinAgeLeavesOutYoungerFacesAndKeepsThoseWithoutAnAge) {
+  const std::vector<dataset::Record> records = {record(0, 4, 0), record(1, 9, 1), record(0, 10, 2),
+                                                record(1, std::nullopt, 0),
+                                                record(0, 60, std::nullopt)};
+  const std::vector<std::size_t> pool = {0, 1, 2, 3, 4};
+  EXPECT_EQ(without_younger(records, pool, 10), (std::vector<std::size_t>{2, 3, 4}));
+  EXPECT_EQ(without_younger(records, pool, 0), pool);
+  EXPECT_EQ(without_younger(records, {1, 4}, 61), (std::vector<std::size_t>{}));
+  EXPECT_THROW(without_younger(records, pool, -1), std::invalid_argument);
+}
+
 TEST(Sampling, WeightedBatchesFollowTheWeightsAndTheStepAlone) {
   std::vector<std::size_t> pool = {10, 20, 30};
   Sampler sampler(pool, 7, {0.5, 0.25, 0.25});
