@@ -42,10 +42,6 @@ DatasetShare dataset_share_from_string(const std::string& text) {
   throw std::invalid_argument("--dataset-share must be cells or faces, got \"" + text + "\"");
 }
 
-const char* to_string(DatasetShare share) {
-  return share == DatasetShare::Faces ? "faces" : "cells";
-}
-
 std::vector<double> dataset_shares(const std::vector<int>& dataset_of,
                                    const std::vector<std::size_t>& pool,
                                    const std::vector<double>& weights) {

@@ -48,7 +48,6 @@ enum class DatasetShare { Cells, Faces };
 // The share by its name on the command line ("cells", "faces"). Throws
 // std::invalid_argument naming the text when it is neither.
 DatasetShare dataset_share_from_string(const std::string& text);
-const char* to_string(DatasetShare share);
 
 // Draw weights for `pool` (indices into `records`), summing to 1. Throws
 // std::invalid_argument when power is negative or not finite, or the pool is empty.

@@ -93,7 +93,7 @@ TEST(Sampling, DatasetShareByFacesKeepsEachDatasetsShareOfThePool) {
     EXPECT_NEAR(w, 1.0 / 1000.0, 1e-15);
 
   EXPECT_EQ(dataset_share_from_string("faces"), DatasetShare::Faces);
-  EXPECT_STREQ(to_string(dataset_share_from_string("cells")), "cells");
+  EXPECT_EQ(dataset_share_from_string("cells"), DatasetShare::Cells);
   EXPECT_THROW(dataset_share_from_string("datasets"), std::invalid_argument);
   EXPECT_THROW(dataset_shares(dataset_of, pool, {1.0}), std::invalid_argument);
 }
